@@ -1,0 +1,114 @@
+import type { AnyValue, Attributes, HrTime, SeverityNumber, SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+
+/**
+ * The pipeline's own copy of a log record. The SDK freezes its record when `onEmit` returns, and
+ * OTLP decodes into this shape directly, so every processor and exporter works on one mutable
+ * `ReadWriteLogRecord` whatever the source.
+ */
+export class PipelineRecord implements ReadWriteLogRecord {
+  hrTime: HrTime;
+  hrTimeObserved: HrTime;
+  spanContext?: SpanContext;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  readonly attributes: Attributes;
+  severityText?: string;
+  severityNumber?: SeverityNumber;
+  body?: AnyValue;
+  eventName?: string;
+  droppedAttributesCount: number;
+
+  constructor(fields: {
+    hrTime: HrTime;
+    hrTimeObserved?: HrTime;
+    spanContext?: SpanContext;
+    resource: Resource;
+    instrumentationScope: InstrumentationScope;
+    attributes?: Attributes;
+    severityText?: string;
+    severityNumber?: SeverityNumber;
+    body?: AnyValue;
+    eventName?: string;
+    droppedAttributesCount?: number;
+  }) {
+    this.hrTime = fields.hrTime;
+    this.hrTimeObserved = fields.hrTimeObserved ?? fields.hrTime;
+    this.spanContext = fields.spanContext;
+    this.resource = fields.resource;
+    this.instrumentationScope = fields.instrumentationScope;
+    // A null prototype: attribute keys such as __proto__ stay plain data.
+    this.attributes = Object.assign(Object.create(null), fields.attributes);
+    this.severityText = fields.severityText;
+    this.severityNumber = fields.severityNumber;
+    this.body = fields.body;
+    this.eventName = fields.eventName;
+    this.droppedAttributesCount = fields.droppedAttributesCount ?? 0;
+  }
+
+  /** Copies any readable record (the SDK's, before it is frozen) into a pipeline record. */
+  static from(record: ReadableLogRecord): PipelineRecord {
+    return new PipelineRecord(record);
+  }
+
+  clone(): PipelineRecord {
+    return new PipelineRecord(this);
+  }
+
+  setAttribute(key: string, value?: AnyValue): this {
+    if (value === undefined) delete this.attributes[key];
+    else (this.attributes as Record<string, AnyValue>)[key] = value;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key of Object.keys(attributes)) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  setBody(body: AnyValue): this {
+    this.body = body;
+    return this;
+  }
+
+  setEventName(eventName: string): this {
+    this.eventName = eventName;
+    return this;
+  }
+
+  setSeverityNumber(severityNumber: SeverityNumber): this {
+    this.severityNumber = severityNumber;
+    return this;
+  }
+
+  setSeverityText(severityText: string): this {
+    this.severityText = severityText;
+    return this;
+  }
+}
+
+/** Milliseconds since the epoch of a record's time. */
+export function recordTimeMs(record: { hrTime: HrTime }): number {
+  return record.hrTime[0] * 1000 + record.hrTime[1] / 1e6;
+}
+
+/** The body as a string (the message); structured bodies are JSON. */
+export function bodyText(record: { body?: AnyValue }): string {
+  const body = record.body;
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('base64');
+  try {
+    return JSON.stringify(body) ?? '';
+  } catch {
+    return String(body);
+  }
+}
+
+/** A string attribute, or undefined when absent or not a string. */
+export function stringAttr(record: { attributes: Attributes }, key: string): string | undefined {
+  const v = record.attributes[key];
+  return typeof v === 'string' ? v : v === undefined || v === null ? undefined : String(v);
+}

@@ -1,0 +1,112 @@
+import type { AnyValue } from '@opentelemetry/api';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { bodyText, recordTimeMs } from '../collector/record.ts';
+import * as A from '../sdk/attributes.ts';
+import { type Severity, severityOf } from '../sdk/severity.ts';
+
+/** The user-facing JSON form of one event (DESIGN.md, Outputs): JSON lines, webhook `event`, dashboard. */
+export interface EventJson {
+  time: string;
+  severity: Severity;
+  event?: string;
+  category?: string;
+  component?: string;
+  message?: string;
+  fingerprint?: string;
+  group_count?: number;
+  trace_id?: string;
+  span_id?: string;
+  correlation_id?: string;
+  request_id?: string;
+  service?: string;
+  user?: string;
+  error?: { type?: string; message?: string; stack?: string };
+  attributes?: Record<string, AnyValue>;
+  sample_rate?: number;
+}
+
+/** Attributes lifted to top-level keys, so `attributes` holds only the rest. */
+const LIFTED = new Set<string>([
+  A.ATTR_CATEGORY,
+  A.ATTR_COMPONENT,
+  A.ATTR_CORRELATION_ID,
+  A.ATTR_REQUEST_ID,
+  A.ATTR_FINGERPRINT,
+  A.ATTR_GROUP_COUNT,
+  A.ATTR_SAMPLE_RATE,
+  A.ATTR_EXCEPTION_TYPE,
+  A.ATTR_EXCEPTION_MESSAGE,
+  A.ATTR_EXCEPTION_STACKTRACE,
+  A.ATTR_USER_ID,
+]);
+
+const INVALID_TRACE = '00000000000000000000000000000000';
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' ? v : String(v);
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+/** Builds the event object; keys are absent when empty. */
+export function toEventJson(record: ReadableLogRecord): EventJson {
+  const a = record.attributes;
+  const out: EventJson = { time: new Date(recordTimeMs(record)).toISOString(), severity: severityOf(record) };
+  const set = <K extends keyof EventJson>(key: K, value: EventJson[K] | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('event', str(record.eventName));
+  set('category', str(a[A.ATTR_CATEGORY]));
+  set('component', str(a[A.ATTR_COMPONENT]));
+  set('message', str(bodyText(record)));
+  set('fingerprint', str(a[A.ATTR_FINGERPRINT]));
+  set('group_count', num(a[A.ATTR_GROUP_COUNT]));
+  const sc = record.spanContext;
+  if (sc && sc.traceId && sc.traceId !== INVALID_TRACE) {
+    out.trace_id = sc.traceId;
+    set('span_id', str(sc.spanId));
+  }
+  set('correlation_id', str(a[A.ATTR_CORRELATION_ID]));
+  set('request_id', str(a[A.ATTR_REQUEST_ID]));
+  set('service', str(record.resource?.attributes?.[A.ATTR_SERVICE_NAME]));
+  set('user', str(a[A.ATTR_USER_ID]));
+  const type = str(a[A.ATTR_EXCEPTION_TYPE]);
+  const message = str(a[A.ATTR_EXCEPTION_MESSAGE]);
+  const stack = str(a[A.ATTR_EXCEPTION_STACKTRACE]);
+  if (type || message || stack) {
+    out.error = {};
+    if (type) out.error.type = type;
+    if (message) out.error.message = message;
+    if (stack) out.error.stack = stack;
+  }
+  let rest: Record<string, AnyValue> | undefined;
+  for (const key of Object.keys(a)) {
+    if (LIFTED.has(key) || a[key] === undefined) continue;
+    rest ??= Object.create(null) as Record<string, AnyValue>;
+    rest[key] = a[key] as AnyValue;
+  }
+  if (rest) out.attributes = rest;
+  set('sample_rate', num(a[A.ATTR_SAMPLE_RATE]));
+  return out;
+}
+
+/** One JSON line (no newline). Never throws: unserializable values become strings. */
+export function toEventLine(record: ReadableLogRecord): string {
+  const event = toEventJson(record);
+  try {
+    return JSON.stringify(event, jsonSafe);
+  } catch {
+    return JSON.stringify({ ...event, attributes: { unserializable: String(event.attributes) } });
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}

@@ -1,0 +1,132 @@
+import { diag } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { LogRecordExporter, LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { Counter, Telemetry } from '../collector/telemetry.ts';
+
+export interface ExportQueueOptions {
+  /** Records held before new ones are dropped (and counted). Default 10000. */
+  queueSize?: number;
+  /** Records handed to the exporter in one call. Default 512. */
+  batchSize?: number;
+  /** An export that has not called back by then counts as failed. Default 30000 ms. */
+  exportTimeoutMillis?: number;
+}
+
+/**
+ * The bounded batching queue in front of every exporter. A batch is exported as soon as the
+ * previous one is done, so batches grow under load and latency stays low when idle; one export is
+ * in flight at a time, so a slow destination only ever fills its own queue.
+ */
+export class ExportQueue implements LogRecordProcessor {
+  readonly id: string;
+  readonly #exporter: LogRecordExporter;
+  readonly #capacity: number;
+  readonly #batchSize: number;
+  readonly #timeout: number;
+  #items: ReadWriteLogRecord[] = [];
+  #head = 0;
+  #inFlight: Promise<void> | undefined;
+  #scheduled = false;
+  #closed = false;
+  readonly #sent: Counter;
+  readonly #failed: Counter;
+  readonly #dropped: Counter;
+
+  constructor(id: string, exporter: LogRecordExporter, telemetry: Telemetry, options: ExportQueueOptions = {}) {
+    this.id = id;
+    this.#exporter = exporter;
+    this.#capacity = options.queueSize ?? 10_000;
+    this.#batchSize = options.batchSize ?? 512;
+    this.#timeout = options.exportTimeoutMillis ?? 30_000;
+    const labels = { exporter: id };
+    this.#sent = telemetry.counter('unitrack_exporter_sent_total', 'Records an exporter delivered.', labels);
+    this.#failed = telemetry.counter('unitrack_exporter_failed_total', 'Records an exporter failed to deliver.', labels);
+    this.#dropped = telemetry.counter('unitrack_exporter_dropped_total', "Records dropped because an exporter's queue was full.", labels);
+    telemetry.gauge('unitrack_exporter_queue_size', 'Records waiting in front of an exporter.', () => this.size, labels);
+    telemetry.gauge('unitrack_exporter_queue_capacity', "An exporter queue's capacity.", () => this.#capacity, labels);
+  }
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Share of the queue in use, 0..1: the service refuses new input when a queue is nearly full. */
+  get fill(): number {
+    return this.size / this.#capacity;
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    if (this.#closed || this.size >= this.#capacity) {
+      this.#dropped.add();
+      return;
+    }
+    this.#items.push(record);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (!this.#inFlight && this.size > 0) this.#inFlight = this.#exportBatch();
+    });
+  }
+
+  #take(): ReadWriteLogRecord[] {
+    const end = Math.min(this.#head + this.#batchSize, this.#items.length);
+    const batch = this.#items.slice(this.#head, end);
+    this.#head = end;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return batch;
+  }
+
+  async #exportBatch(): Promise<void> {
+    const batch = this.#take();
+    const result = await new Promise<ExportResult>((resolve) => {
+      const timer = setTimeout(
+        () => resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.#timeout} ms`) }),
+        this.#timeout,
+      );
+      try {
+        this.#exporter.export(batch, (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+      } catch (error) {
+        clearTimeout(timer);
+        resolve({ code: ExportResultCode.FAILED, error: error as Error });
+      }
+    });
+    if (result.code === ExportResultCode.SUCCESS) this.#sent.add(batch.length);
+    else {
+      this.#failed.add(batch.length);
+      diag.warn(`unitrack: exporter ${this.id} failed ${batch.length} records: ${result.error?.message ?? 'unknown error'}`);
+    }
+    this.#inFlight = undefined;
+    if (this.size > 0) this.#schedule();
+  }
+
+  /** Exports everything queued, then flushes the exporter. */
+  async forceFlush(): Promise<void> {
+    while (this.size > 0 || this.#inFlight) {
+      if (!this.#inFlight) this.#inFlight = this.#exportBatch();
+      await this.#inFlight;
+    }
+    await this.#exporter.forceFlush();
+  }
+
+  /** Drains, then shuts the exporter down; later records are dropped and counted. */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    await this.forceFlush();
+    this.#closed = true;
+    await this.#exporter.shutdown();
+  }
+}

@@ -1,0 +1,79 @@
+import { diag } from '@opentelemetry/api';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { type ConfigInput, loadServiceConfig } from '../collector/config/load-config.ts';
+import { PipelineRecord } from '../collector/record.ts';
+import { Service } from '../collector/service.ts';
+import { type Counter, Telemetry } from '../collector/telemetry.ts';
+
+export interface UnitrackProcessorOptions {
+  /** A config file (or several, merged), a config object, or the embedded default. */
+  config?: ConfigInput;
+  /** Default directory for component state. Default `./data`. */
+  dataDir?: string;
+  /** Records waiting for the processors before new ones are dropped. Default 16384. */
+  ingestQueueSize?: number;
+  telemetry?: Telemetry;
+}
+
+/**
+ * The whole unitrack pipeline as one LogRecordProcessor. `onEmit` copies the record (the SDK
+ * freezes its own) into a bounded queue and returns; the pipeline runs on a later tick. The
+ * pipeline is built on first use: an application that never tracks starts nothing.
+ */
+export class UnitrackProcessor implements LogRecordProcessor {
+  readonly telemetry: Telemetry;
+  readonly #options: UnitrackProcessorOptions;
+  #service: Service | undefined;
+  #failed = false;
+  readonly #unstarted: Counter;
+
+  constructor(options: UnitrackProcessorOptions = {}) {
+    this.#options = options;
+    this.telemetry = options.telemetry ?? new Telemetry();
+    this.#unstarted = this.telemetry.counter(
+      'unitrack_sdk_unstarted_dropped_total',
+      'Records dropped because the pipeline could not start.',
+    );
+  }
+
+  /** The running pipeline, started now if it was not yet; undefined when its config is broken. */
+  get service(): Service | undefined {
+    if (this.#service || this.#failed) return this.#service;
+    try {
+      const config = loadServiceConfig(this.#options.config);
+      for (const w of config.warnings) diag.warn(`unitrack: ${w}`);
+      this.#service = new Service(config, {
+        mode: 'embedded',
+        dataDir: this.#options.dataDir,
+        ingestQueueSize: this.#options.ingestQueueSize,
+        telemetry: this.telemetry,
+      });
+    } catch (error) {
+      this.#failed = true;
+      diag.error(`unitrack: the pipeline did not start, events are dropped and counted: ${(error as Error).message}`);
+    }
+    return this.#service;
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    const service = this.#service ?? this.service;
+    if (!service) {
+      this.#unstarted.add();
+      return;
+    }
+    service.ingest([PipelineRecord.from(record)]);
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.#service?.forceFlush();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#service?.shutdown();
+  }
+}
+
+/** The whole pipeline as one processor, for an existing NodeSDK or LoggerProvider. */
+export function unitrackProcessor(config?: ConfigInput, options: Omit<UnitrackProcessorOptions, 'config'> = {}): UnitrackProcessor {
+  return new UnitrackProcessor({ ...options, config });
+}
