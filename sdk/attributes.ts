@@ -9,8 +9,19 @@ export const ATTR_SAMPLE_RATE = 'unitrack.sample.rate';
 export const ATTR_SUPPRESSED = 'unitrack.suppressed';
 /** A caller-supplied fingerprint array, consumed by the fingerprint processor. */
 export const ATTR_FINGERPRINT_INPUT = 'unitrack.fingerprint.input';
-/** Set on alert records: the reason (new_group, threshold, regression, severity, …). */
+/**
+ * Alerts: the fingerprint processor marks the record that raised one with the reason
+ * (new_group, threshold, window, users, regression, severity) and the group summary, so routing
+ * can send it down the notification path and the webhook can build its payload. Records carrying
+ * a reason are never sampled out or rate-limited.
+ */
 export const ATTR_ALERT_REASON = 'unitrack.alert.reason';
+/** The detail of the reason, e.g. the threshold crossed ("100"). */
+export const ATTR_ALERT_DETAIL = 'unitrack.alert.detail';
+export const ATTR_GROUP_TITLE = 'unitrack.group.title';
+/** ISO 8601 times. */
+export const ATTR_GROUP_FIRST_SEEN = 'unitrack.group.first_seen';
+export const ATTR_GROUP_LAST_SEEN = 'unitrack.group.last_seen';
 
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
