@@ -58,7 +58,7 @@ let running: Running | undefined;
 export function initTracking(options: InitOptions = {}): void {
   if (running) void shutdownRunning(running);
   running = undefined;
-  setStateBuilder(() => build(options));
+  setStateBuilder(() => build(options), true);
   trackingState();
 }
 

@@ -4,6 +4,7 @@ import { type ConfigInput, loadServiceConfig } from '../collector/config/load-co
 import { PipelineRecord } from '../collector/record.ts';
 import { Service } from '../collector/service.ts';
 import { type Counter, Telemetry } from '../collector/telemetry.ts';
+import { useGlobalLogger } from './state.ts';
 
 export interface UnitrackProcessorOptions {
   /** A config file (or several, merged), a config object, or the embedded default. */
@@ -75,5 +76,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
 
 /** The whole pipeline as one processor, for an existing NodeSDK or LoggerProvider. */
 export function unitrackProcessor(config?: ConfigInput, options: Omit<UnitrackProcessorOptions, 'config'> = {}): UnitrackProcessor {
-  return new UnitrackProcessor({ ...options, config });
+  const processor = new UnitrackProcessor({ ...options, config });
+  useGlobalLogger(processor.telemetry.counter('unitrack_sdk_dropped_total', 'track() calls dropped for bad input.'));
+  return processor;
 }
