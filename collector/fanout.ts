@@ -32,3 +32,27 @@ export class Fanout implements LogRecordProcessor {
     await this.forceFlush();
   }
 }
+
+/**
+ * Entry of a pipeline with processors behind a connector: a connector may hand one record to
+ * several pipelines, so each such pipeline works on its own copy.
+ */
+export class CopyingStage implements LogRecordProcessor {
+  readonly #next: LogRecordProcessor;
+
+  constructor(next: LogRecordProcessor) {
+    this.#next = next;
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    this.#next.onEmit(record instanceof PipelineRecord ? record.clone() : record);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#next.forceFlush();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+  }
+}

@@ -3,7 +3,7 @@ import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ExportQueue } from '../exporters/export-queue.ts';
 import type { Host, IngestSink, Receiver } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
-import { Fanout } from './fanout.ts';
+import { CopyingStage, Fanout } from './fanout.ts';
 import { GuardedProcessor } from './guarded-processor.ts';
 import { IngestQueue } from './ingest-queue.ts';
 import type { PipelineRecord } from './record.ts';
@@ -130,7 +130,9 @@ export class Service implements IngestSink {
     if (!c) throw new Error(`unknown connector ${id}`);
     const routes = new Map<string, LogRecordProcessor>();
     for (const p of this.#config.pipelines.values()) {
-      if (p.receivers.includes(id) && !building.has(p.id)) routes.set(p.id, this.#buildPipeline(p.id, building));
+      if (!p.receivers.includes(id) || building.has(p.id)) continue;
+      const entry = this.#buildPipeline(p.id, building);
+      routes.set(p.id, p.processors.length > 0 ? new CopyingStage(entry) : entry);
     }
     const connector = new GuardedProcessor(id, c.factory.create({ id, config: c.config, host: this.host }, routes), this.host);
     this.#connectors.set(id, connector);
