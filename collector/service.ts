@@ -12,7 +12,7 @@ import { Telemetry } from './telemetry.ts';
 export interface ServiceOptions {
   /** `embedded`: no receiver opens a port, the SDK feeds pipelines with an `otlp` receiver. Default embedded. */
   mode?: 'embedded' | 'collector';
-  /** Default directory for component state. Default `./data`. */
+  /** Default directory for component state. Default `$UNITRACK_DATA_DIR`, else `./data`. */
   dataDir?: string;
   /** Records waiting for the processors before input is refused. Default 16384. */
   ingestQueueSize?: number;
@@ -49,7 +49,7 @@ export class Service implements IngestSink {
     this.host = {
       mode: options.mode ?? 'embedded',
       telemetry: this.telemetry,
-      dataDir: options.dataDir ?? 'data',
+      dataDir: options.dataDir ?? process.env.UNITRACK_DATA_DIR ?? 'data',
       shared: new Map(),
       reportError(componentId, error) {
         errors.counter('unitrack_component_errors_total', 'Errors reported by components.', { component: componentId }).add();
