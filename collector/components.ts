@@ -1,6 +1,11 @@
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
+import { batchFactory } from '../processors/batch/batch-factory.ts';
+import { rateLimiterFactory } from '../processors/rate-limiter/rate-limiter-factory.ts';
+import { redactionFactory } from '../processors/redaction/redaction-factory.ts';
+import { samplerFactory } from '../processors/sampler/sampler-factory.ts';
 import { otlpReceiverFactory } from './otlp-receiver/otlp-receiver-factory.ts';
 import { Registry } from './registry.ts';
+import { routingFactory } from './routing/routing-factory.ts';
 
 /** Every component unitrack ships, by kind. New components register here. */
 export function defaultRegistry(): Registry {
@@ -8,7 +13,12 @@ export function defaultRegistry(): Registry {
     // receivers
     otlpReceiverFactory,
     // processors
+    redactionFactory,
+    samplerFactory,
+    rateLimiterFactory,
+    batchFactory,
     // connectors
+    routingFactory,
     // exporters
     jsonFileFactory,
   );
