@@ -36,6 +36,12 @@ interface Window {
 
 interface Group extends Window {
   readonly key: string;
+  /** Recency list: least recently seen at the head. */
+  prev: Group | undefined;
+  next: Group | undefined;
+  /** List of groups holding drops not yet summarized (membership: dropped > 0). */
+  pendPrev: Group | undefined;
+  pendNext: Group | undefined;
 }
 
 const MAX_KEY = 512;
@@ -53,10 +59,12 @@ export class RateLimiterProcessor implements LogRecordProcessor {
   readonly #globalLimit: Limit;
   readonly #maxGroups: number;
   readonly #now: () => number;
-  /** Insertion order is recency: a touched group moves to the end, eviction takes the front. */
   readonly #groups = new Map<string, Group>();
-  /** Groups holding a dropped count not yet summarized. */
-  readonly #pending = new Map<string, Group>();
+  /** Least and most recently seen groups (an intrusive list: touching and evicting are O(1)). */
+  #oldest: Group | undefined;
+  #newest: Group | undefined;
+  /** Head of the groups holding a dropped count not yet summarized. */
+  #pending: Group | undefined;
   readonly #global: Window = { start: 0, count: 0, dropped: 0, last: undefined };
   readonly #timer: NodeJS.Timeout;
   readonly #droppedGroup: Counter;
@@ -111,22 +119,35 @@ export class RateLimiterProcessor implements LogRecordProcessor {
       const key = groupKey(record);
       group = this.#groups.get(key);
       if (group) {
-        this.#groups.delete(key);
-        this.#groups.set(key, group);
+        this.#touch(group);
         if (now - group.start >= pl.window) {
           if (group.dropped > 0) this.#summarizeGroup(group);
           group.start = now;
           group.count = 0;
         }
       } else {
-        group = { key, start: now, count: 0, dropped: 0, last: undefined };
+        group = {
+          key,
+          start: now,
+          count: 0,
+          dropped: 0,
+          last: undefined,
+          prev: undefined,
+          next: undefined,
+          pendPrev: undefined,
+          pendNext: undefined,
+        };
         this.#groups.set(key, group);
+        this.#append(group);
         if (this.#groups.size > this.#maxGroups) this.#evictOldest();
       }
       if (group.count >= pl.limit) {
-        group.dropped++;
+        if (group.dropped++ === 0) {
+          group.pendNext = this.#pending;
+          if (this.#pending) this.#pending.pendPrev = group;
+          this.#pending = group;
+        }
         group.last = record;
-        this.#pending.set(group.key, group);
         this.#droppedGroup.add();
         return;
       }
@@ -143,15 +164,41 @@ export class RateLimiterProcessor implements LogRecordProcessor {
     this.#next.onEmit(record);
   }
 
+  #append(g: Group): void {
+    g.prev = this.#newest;
+    g.next = undefined;
+    if (this.#newest) this.#newest.next = g;
+    else this.#oldest = g;
+    this.#newest = g;
+  }
+
+  #unlink(g: Group): void {
+    if (g.prev) g.prev.next = g.next;
+    else this.#oldest = g.next;
+    if (g.next) g.next.prev = g.prev;
+    else this.#newest = g.prev;
+    g.prev = g.next = undefined;
+  }
+
+  #touch(g: Group): void {
+    if (this.#newest === g) return;
+    this.#unlink(g);
+    this.#append(g);
+  }
+
   #evictOldest(): void {
-    const oldest = this.#groups.values().next().value as Group;
+    const oldest = this.#oldest as Group;
+    this.#unlink(oldest);
     this.#groups.delete(oldest.key);
     this.#evicted.add();
     if (oldest.dropped > 0) this.#summarizeGroup(oldest);
   }
 
   #summarizeGroup(group: Group): void {
-    this.#pending.delete(group.key);
+    if (group.pendPrev) group.pendPrev.pendNext = group.pendNext;
+    else this.#pending = group.pendNext;
+    if (group.pendNext) group.pendNext.pendPrev = group.pendPrev;
+    group.pendPrev = group.pendNext = undefined;
     this.#summarize(group, 'group', this.#perGroup);
   }
 
@@ -183,14 +230,18 @@ export class RateLimiterProcessor implements LogRecordProcessor {
   /** Summarizes windows that have ended, without waiting for the group's next record. */
   #sweep(): void {
     const now = this.#now();
-    for (const group of this.#pending.values()) if (now - group.start >= this.#perGroup.window) this.#summarizeGroup(group);
+    for (let group = this.#pending; group; ) {
+      const next = group.pendNext;
+      if (now - group.start >= this.#perGroup.window) this.#summarizeGroup(group);
+      group = next;
+    }
     const g = this.#global;
     if (g.dropped > 0 && now - g.start >= this.#globalLimit.window) this.#summarize(g, 'global', this.#globalLimit);
   }
 
   /** Summarizes every pending drop now; the windows themselves go on. */
   #summarizeAll(): void {
-    for (const group of this.#pending.values()) this.#summarizeGroup(group);
+    while (this.#pending) this.#summarizeGroup(this.#pending);
     if (this.#global.dropped > 0) this.#summarize(this.#global, 'global', this.#globalLimit);
   }
 
