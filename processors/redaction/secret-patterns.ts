@@ -18,6 +18,9 @@ const EMAIL = String.raw`(?<email>\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-
 /** Query parameters that carry secrets though their names do not say so to isSensitiveKey. */
 const QUERY_NAMES = new Set(['key', 'sig', 'code', 'x-amz-signature', 'x-goog-signature']);
 
+const FILE_NAME = /\.[A-Za-z]{1,5}$/;
+const DIGIT = /^\d/;
+
 interface Groups {
   pem?: string;
   jwt?: string;
@@ -96,7 +99,9 @@ export class SecretScanner {
     }
     if (g.kname !== undefined) {
       const value = g.kvalue as string;
-      if (this.#keys.classify(g.kname) !== 'mask') return `${g.kname}${g.ksep}${this.scan(value)}`;
+      // `auth.js:10:5` in a stack trace is a file and a line, not a key and a value.
+      const fileLine = FILE_NAME.test(g.kname) && DIGIT.test(value);
+      if (fileLine || this.#keys.classify(g.kname) !== 'mask') return `${g.kname}${g.ksep}${this.scan(value)}`;
       const q = value[0] === '"' || value[0] === "'" ? value[0] : '';
       return this.#hit('key_value', `${g.kname}${g.ksep}${q}${mask}${q}`);
     }

@@ -5,14 +5,17 @@
  */
 const WORDS = new Set([
   'password',
+  'passwords',
   'passwd',
   'pwd',
   'passphrase',
   'secret',
+  'secrets',
   'token',
   'authorization',
   'auth',
   'cookie',
+  'cookies',
   'apikey',
   'credential',
   'credentials',
