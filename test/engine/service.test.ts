@@ -43,7 +43,7 @@ const tag: ProcessorFactory = {
   config: z.strictObject({ value: z.string().default('x') }),
   create: ({ config }, next) => ({
     onEmit(r: ReadWriteLogRecord) {
-      r.setAttribute('tag', config.value as string);
+      r.setAttribute('tag', (config as { value: string }).value);
       next.onEmit(r);
     },
     forceFlush: () => next.forceFlush(),
@@ -63,15 +63,16 @@ const boom: ProcessorFactory = {
     shutdown: async () => {},
   }),
 };
+type Split = { high: string[]; low: string[] };
 const split: ConnectorFactory = {
   kind: 'connector',
   type: 'split',
   config: z.strictObject({ high: z.array(z.string()), low: z.array(z.string()) }),
-  targets: (c) => [...(c.high as string[]), ...(c.low as string[])],
+  targets: (c) => [...(c as Split).high, ...(c as Split).low],
   create: ({ config }, routes) => {
     const to = (ids: string[]) => ids.map((id) => routes.get(id) as LogRecordProcessor);
-    const high = to(config.high as string[]);
-    const low = to(config.low as string[]);
+    const high = to((config as Split).high);
+    const low = to((config as Split).low);
     return {
       onEmit(r: ReadWriteLogRecord) {
         for (const p of (r.severityNumber ?? 0) >= 17 ? high : low) p.onEmit(r);
