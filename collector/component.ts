@@ -67,6 +67,8 @@ export interface IngestSink {
 export interface Receiver {
   start(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Where a network receiver listens, once started. */
+  readonly address?: { address: string; port: number };
 }
 
 export interface ReceiverFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {

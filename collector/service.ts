@@ -35,7 +35,7 @@ export class Service implements IngestSink {
   readonly #pipelineEntries = new Map<string, LogRecordProcessor>();
   /** Each pipeline's processors, front to back. */
   readonly #processors = new Map<string, LogRecordProcessor[]>();
-  readonly #receivers: Receiver[] = [];
+  readonly #receivers = new Map<string, Receiver>();
   readonly #sdkEntry: LogRecordProcessor | undefined;
   readonly #refuseAt: number;
   #stopped = false;
@@ -175,8 +175,13 @@ export class Service implements IngestSink {
       };
       const receiver = c.factory.create({ id, config: c.config, host: this.host }, sink);
       await receiver.start();
-      this.#receivers.push(receiver);
+      this.#receivers.set(id, receiver);
     }
+  }
+
+  /** Running receivers by id (collector mode). */
+  get receivers(): ReadonlyMap<string, Receiver> {
+    return this.#receivers;
   }
 
   /** Runs every accepted record through the processors and exporters, then flushes them. */
@@ -192,7 +197,7 @@ export class Service implements IngestSink {
   /** Stops receivers, drains every queue, then shuts processors and exporters down. */
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
-    await Promise.allSettled(this.#receivers.map((r) => r.shutdown()));
+    await Promise.allSettled([...this.#receivers.values()].map((r) => r.shutdown()));
     await this.forceFlush();
     this.#stopped = true;
     // Front to back, sources before the pipelines they feed: what a stage emits as it shuts down
