@@ -145,11 +145,25 @@ export class Service implements IngestSink {
     return pids.length ? this.#fanoutTo(pids) : undefined;
   }
 
-  /** True while input should be refused: the ingest queue is full or an exporter queue nearly so. */
+  /**
+   * Records the pipeline can still take without an exporter queue overflowing, assuming (to be
+   * safe) that every record queued for the processors reaches every exporter.
+   */
+  #headroom(): number {
+    let room = this.queue.capacity - this.queue.size;
+    for (const q of this.#exportQueues.values()) room = Math.min(room, Math.floor(q.capacity * this.#refuseAt) - q.size - this.queue.size);
+    return room;
+  }
+
+  /** True while input should be refused (429/503): there is no headroom left. */
   get saturated(): boolean {
-    if (this.queue.size >= this.queue.capacity) return true;
-    for (const q of this.#exportQueues.values()) if (q.fill >= this.#refuseAt) return true;
-    return false;
+    return this.#headroom() <= 0;
+  }
+
+  /** Whether a receiver may take a batch of `n`; a batch larger than any queue is taken once all is idle. */
+  #admits(n: number): boolean {
+    if (n <= this.#headroom()) return true;
+    return this.queue.size === 0 && [...this.#exportQueues.values()].every((q) => q.idle) && n <= this.queue.capacity;
   }
 
   /** Records from the embedded SDK: they enter every pipeline with an `otlp` receiver. */
@@ -168,7 +182,7 @@ export class Service implements IngestSink {
       const queue = this.queue;
       const service = this;
       const sink: IngestSink = {
-        ingest: (records) => !service.#stopped && queue.pushAll(records, entry),
+        ingest: (records) => !service.#stopped && service.#admits(records.length) && queue.pushAll(records, entry),
         get saturated() {
           return service.saturated;
         },

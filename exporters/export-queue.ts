@@ -50,9 +50,18 @@ export class ExportQueue implements LogRecordProcessor {
     return this.#items.length - this.#head;
   }
 
-  /** Share of the queue in use, 0..1: the service refuses new input when a queue is nearly full. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Share of the queue in use, 0..1. */
   get fill(): number {
     return this.size / this.#capacity;
+  }
+
+  /** True while nothing is queued or in flight. */
+  get idle(): boolean {
+    return this.size === 0 && !this.#inFlight;
   }
 
   onEmit(record: ReadWriteLogRecord): void {

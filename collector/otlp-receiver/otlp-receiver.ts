@@ -56,6 +56,11 @@ export class OtlpReceiver implements Receiver {
         'Records rejected as invalid (partial success).',
         labels,
       );
+      this.#counters[`${signal}.throttled`] = t.counter(
+        'unitrack_receiver_throttled_requests_total',
+        'Requests answered 429/503 because the pipeline was full.',
+        labels,
+      );
       this.#counters[`${signal}.malformed`] = t.counter(
         'unitrack_receiver_malformed_requests_total',
         'Requests refused as malformed or too large.',
@@ -137,6 +142,7 @@ export class OtlpReceiver implements Receiver {
     // Refuse before reading: a full pipeline should cost clients a round trip, not a body upload.
     if (this.#sink.saturated) {
       req.resume();
+      this.#counters[`${signal}.throttled`].add();
       sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
       return;
     }
@@ -158,6 +164,7 @@ export class OtlpReceiver implements Receiver {
     }
     if (batch.records.length > 0 && !this.#sink.ingest(batch.records)) {
       this.#counters[`${signal}.refused`].add(batch.records.length);
+      this.#counters[`${signal}.throttled`].add();
       sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
       return;
     }

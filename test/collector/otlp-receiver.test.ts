@@ -20,7 +20,11 @@ let base = '';
 beforeAll(async () => {
   service = new Service(
     loadServiceConfig({
-      receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0', max_request_body_size: 1024 * 1024, max_decompressed_size: 4 * 1024 * 1024 } } } },
+      receivers: {
+        otlp: {
+          protocols: { http: { endpoint: '127.0.0.1:0', max_request_body_size: 1024 * 1024, max_decompressed_size: 4 * 1024 * 1024 } },
+        },
+      },
       exporters: { jsonfile: { path: file } },
       service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['jsonfile'] } } },
     }),
@@ -31,7 +35,11 @@ beforeAll(async () => {
 });
 afterAll(() => service.shutdown());
 
-function post(path: string, body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function post(
+  path: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method: 'POST', headers }, (res) => {
       let text = '';
@@ -104,14 +112,32 @@ describe('the OTLP/HTTP receiver', () => {
   });
 
   it.each([
-    ['malformed protobuf', '/v1/logs', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), { 'content-type': 'application/x-protobuf' }, 400],
+    [
+      'malformed protobuf',
+      '/v1/logs',
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]),
+      { 'content-type': 'application/x-protobuf' },
+      400,
+    ],
     ['malformed JSON', '/v1/logs', '{"resourceLogs": [', { 'content-type': 'application/json' }, 400],
     ['JSON of the wrong shape', '/v1/logs', '{"resourceLogs": 7}', { 'content-type': 'application/json' }, 400],
     ['a wrong content type', '/v1/logs', 'hello', { 'content-type': 'text/plain' }, 415],
     ['an unknown path', '/v1/metrics', '{}', { 'content-type': 'application/json' }, 404],
     ['an oversized body', '/v1/logs', Buffer.alloc(2 * 1024 * 1024, 1), { 'content-type': 'application/x-protobuf' }, 413],
-    ['a gzip bomb', '/v1/logs', gzipSync(Buffer.alloc(64 * 1024 * 1024)), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 413],
-    ['a broken gzip stream', '/v1/logs', Buffer.from('not gzip at all'), { 'content-type': 'application/json', 'content-encoding': 'gzip' }, 400],
+    [
+      'a gzip bomb',
+      '/v1/logs',
+      gzipSync(Buffer.alloc(64 * 1024 * 1024)),
+      { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      413,
+    ],
+    [
+      'a broken gzip stream',
+      '/v1/logs',
+      Buffer.from('not gzip at all'),
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      400,
+    ],
   ])('answers %s correctly and keeps serving', async (_name, path, body, headers, status) => {
     const res = await post(path, body, headers as Record<string, string>);
     expect(res.status).toBe(status);
@@ -126,7 +152,12 @@ describe('the OTLP/HTTP receiver', () => {
           scopeLogs: [
             {
               logRecords: [
-                { body: { stringValue: 'good' }, eventName: 'partial_good', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' },
+                {
+                  body: { stringValue: 'good' },
+                  eventName: 'partial_good',
+                  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+                  spanId: '00f067aa0ba902b7',
+                },
                 { body: { stringValue: 'bad' }, traceId: 'abcd' },
               ],
             },
