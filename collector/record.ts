@@ -60,7 +60,8 @@ export class PipelineRecord implements ReadWriteLogRecord {
 
   setAttribute(key: string, value?: AnyValue): this {
     if (value === undefined) delete this.attributes[key];
-    else if (key === '__proto__') Object.defineProperty(this.attributes, key, { value, enumerable: true, writable: true, configurable: true });
+    else if (key === '__proto__')
+      Object.defineProperty(this.attributes, key, { value, enumerable: true, writable: true, configurable: true });
     else (this.attributes as Record<string, AnyValue>)[key] = value;
     return this;
   }
