@@ -1,5 +1,6 @@
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
 import { batchFactory } from '../processors/batch/batch-factory.ts';
+import { fingerprintFactory } from '../processors/fingerprint/fingerprint-factory.ts';
 import { rateLimiterFactory } from '../processors/rate-limiter/rate-limiter-factory.ts';
 import { redactionFactory } from '../processors/redaction/redaction-factory.ts';
 import { samplerFactory } from '../processors/sampler/sampler-factory.ts';
@@ -14,6 +15,7 @@ export function defaultRegistry(): Registry {
     otlpReceiverFactory,
     // processors
     redactionFactory,
+    fingerprintFactory,
     samplerFactory,
     rateLimiterFactory,
     batchFactory,

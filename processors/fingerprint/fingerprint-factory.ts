@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ProcessorFactory } from '../../collector/component.ts';
+import { duration } from '../../collector/config/duration.ts';
+import { SEVERITIES } from '../../sdk/severity.ts';
+import { AlertPolicy } from './alert-policy.ts';
+import { FingerprintProcessor } from './fingerprint-processor.ts';
+import { MessageNormalizer } from './message-normalizer.ts';
+import { acquireGroupStore, releaseGroupStore } from './store-registry.ts';
+
+/** The key under which the group store is published on `host.shared` (the dashboard reads it). */
+export const GROUP_STORE_KEY = 'unitrack.groups';
+
+const windowed = (count: number, interval: string) =>
+  z.strictObject({ count: z.number().int().nonnegative().default(count), interval: duration.prefault(interval) }).prefault({});
+
+export const fingerprintConfig = z.strictObject({
+  /** Groups unseen this long are deleted. */
+  group_ttl: duration.prefault('24h'),
+  /** Groups held in memory (the rest stay in the store's file). */
+  max_groups: z.number().int().positive().default(20_000),
+  /** Distinct messages whose normalized form is cached. */
+  normalizer_cache: z.number().int().positive().default(10_000),
+  store: z
+    .strictObject({
+      /** SQLite file; `:memory:` keeps nothing across restarts. Default `<data dir>/groups.db`. */
+      path: z.string().optional(),
+      /** How often batched writes happen. */
+      flush_interval: duration.prefault('1s'),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      new_group: z.boolean().default(true),
+      thresholds: z.array(z.number().int().positive()).default([10, 100, 1000]),
+      /** More than `count` events of a group inside `interval` (count 0 turns it off). */
+      window: windowed(100, '1m'),
+      /** More than `count` distinct users of a group inside `interval` (count 0 turns it off). */
+      users: windowed(20, '1h'),
+      regression: z.boolean().default(true),
+      /** Every event at or above this severity alerts (subject to the cooldown); `none` turns it off. */
+      min_severity: z.enum([...SEVERITIES, 'none']).default('high'),
+      /** A group alerts at most once per cooldown, except for new groups and regressions. */
+      cooldown: duration.prefault('5m'),
+    })
+    .prefault({}),
+});
+
+export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
+  kind: 'processor',
+  type: 'fingerprint',
+  config: fingerprintConfig,
+  create({ config, host }, next) {
+    const store = acquireGroupStore({
+      path: config.store.path ?? join(host.dataDir, 'groups.db'),
+      maxGroups: config.max_groups,
+      groupTtlMs: config.group_ttl,
+      flushIntervalMs: config.store.flush_interval,
+    });
+    if (!host.shared.has(GROUP_STORE_KEY)) host.shared.set(GROUP_STORE_KEY, store);
+    const a = config.alerts;
+    const policy = new AlertPolicy({
+      newGroup: a.new_group,
+      thresholds: a.thresholds,
+      window: { count: a.window.count, intervalMs: a.window.interval },
+      users: { count: a.users.count, intervalMs: a.users.interval },
+      regression: a.regression,
+      minSeverity: a.min_severity === 'none' ? undefined : a.min_severity,
+      cooldownMs: a.cooldown,
+    });
+    return new FingerprintProcessor({
+      next,
+      store,
+      normalizer: new MessageNormalizer(config.normalizer_cache),
+      policy,
+      telemetry: host.telemetry,
+      release: () => releaseGroupStore(store),
+    });
+  },
+};

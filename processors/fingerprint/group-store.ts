@@ -1,0 +1,532 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { EventJson } from '../../exporters/event-json.ts';
+import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
+import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from './group-types.ts';
+import { UserCounter } from './user-counter.ts';
+
+export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from './group-types.ts';
+
+const MINUTE = 60_000;
+const RECENT_EVENTS = 10;
+/** Per-minute history kept for trends and metrics. */
+const HISTORY_MS = 7 * 24 * 60 * MINUTE;
+
+/** What the fingerprint processor tells the store about one record. */
+export interface Observation {
+  fingerprint: string;
+  title: string;
+  type?: string;
+  message: string;
+  component?: string;
+  category?: string;
+  severity: Severity;
+  isError: boolean;
+  user?: string;
+  /** `service.version` of the emitting service, when known. */
+  version?: string;
+  time: number;
+  /** The event as shown to users; built only for the events a flush keeps (the last 10 of a group). */
+  event: () => EventJson;
+}
+
+/** A group in memory; the store's source of truth between flushes. */
+export interface Group {
+  fingerprint: string;
+  title: string;
+  type?: string;
+  message: string;
+  component?: string;
+  category?: string;
+  severity: Severity;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  status: GroupStatus;
+  statusAt: number;
+  /** When the group last opened (first seen, reopened, regressed): MTTR starts here. */
+  openedAt: number;
+  resolvedInVersion?: string;
+  lastVersion?: string;
+  users: UserCounter;
+  /** Alert state, kept in memory only. */
+  alert: { lastAt: number; windowStart: number; windowCount: number; userWindowStart: number; userWindow: Set<string> };
+}
+
+export interface GroupStoreOptions {
+  /** SQLite file, or `:memory:`. */
+  path: string;
+  /** Groups held in memory; the least recently seen are written out and dropped beyond this. */
+  maxGroups?: number;
+  /** Groups unseen for this long are deleted. Default 24 h. */
+  groupTtlMs?: number;
+  /** Batched writes happen this often. Default 1000 ms. */
+  flushIntervalMs?: number;
+}
+
+type Listener = (fingerprint: string, kind: 'new' | 'update' | 'status') => void;
+
+/**
+ * Groups, their counts, users, recent events and status history, in memory with SQLite behind
+ * (node:sqlite). Writes are batched on a timer, off the processing path; reads flush first.
+ */
+export class GroupStore {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #groups = new Map<string, Group>();
+  readonly #maxGroups: number;
+  readonly #ttl: number;
+  readonly #dirty = new Set<string>();
+  /** The newest events per group since the last flush, at most 10 each. */
+  readonly #pendingEvents = new Map<string, { time: number; isError: boolean; event: () => EventJson }[]>();
+  #pendingEventCount = 0;
+  readonly #pendingMinutes = new Map<string, { minute: number; fingerprint: string; count: number; errors: number }>();
+  readonly #pendingTotals = new Map<number, { events: number; errors: number }>();
+  readonly #pendingUsers = new Map<string, number>();
+  #pendingStatus: { fingerprint: string; status: GroupStatus; at: number; openedAt: number }[] = [];
+  readonly #listeners = new Set<Listener>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
+  totalEvents = 0;
+  alertsTriggered = 0;
+  processingNs = 0;
+  readonly #s: Record<string, StatementSync>;
+
+  constructor(options: GroupStoreOptions) {
+    this.path = options.path;
+    this.#maxGroups = options.maxGroups ?? 20_000;
+    this.#ttl = options.groupTtlMs ?? 24 * 60 * MINUTE;
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new DatabaseSync(options.path);
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS groups (
+        fingerprint TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, message TEXT NOT NULL, component TEXT,
+        category TEXT, severity TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL, status TEXT NOT NULL, status_at INTEGER NOT NULL, opened_at INTEGER NOT NULL,
+        resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
+      CREATE TABLE IF NOT EXISTS events (fingerprint TEXT NOT NULL, time INTEGER NOT NULL, is_error INTEGER NOT NULL, json TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS events_fp ON events(fingerprint);
+      CREATE INDEX IF NOT EXISTS events_time ON events(is_error, time);
+      CREATE TABLE IF NOT EXISTS minutes (minute INTEGER NOT NULL, fingerprint TEXT NOT NULL, count INTEGER NOT NULL,
+        errors INTEGER NOT NULL, PRIMARY KEY (minute, fingerprint));
+      CREATE TABLE IF NOT EXISTS totals (minute INTEGER PRIMARY KEY, events INTEGER NOT NULL, errors INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS users (user TEXT PRIMARY KEY, last_seen INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS status_changes (fingerprint TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL, opened_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS status_fp ON status_changes(fingerprint);
+    `);
+    const p = (sql: string) => this.#db.prepare(sql);
+    this.#s = {
+      upsertGroup: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(fingerprint) DO UPDATE SET title=excluded.title, type=excluded.type, message=excluded.message,
+        component=excluded.component, category=excluded.category, severity=excluded.severity, count=excluded.count,
+        first_seen=excluded.first_seen, last_seen=excluded.last_seen, status=excluded.status, status_at=excluded.status_at,
+        opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
+        users=excluded.users, user_count=excluded.user_count`),
+      getGroup: p('SELECT * FROM groups WHERE fingerprint = ?'),
+      insertEvent: p('INSERT INTO events VALUES (?,?,?,?)'),
+      trimEvents: p(
+        'DELETE FROM events WHERE fingerprint = ? AND rowid NOT IN (SELECT rowid FROM events WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 10)',
+      ),
+      addMinute: p(
+        'INSERT INTO minutes VALUES (?,?,?,?) ON CONFLICT(minute, fingerprint) DO UPDATE SET count = count + excluded.count, errors = errors + excluded.errors',
+      ),
+      addTotal: p(
+        'INSERT INTO totals VALUES (?,?,?) ON CONFLICT(minute) DO UPDATE SET events = events + excluded.events, errors = errors + excluded.errors',
+      ),
+      seeUser: p('INSERT INTO users VALUES (?,?) ON CONFLICT(user) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)'),
+      addStatus: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
+    };
+    this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000).unref();
+    this.#sweeper = setInterval(() => this.sweep(), Math.min(this.#ttl, 60_000)).unref();
+  }
+
+  /** Counts one record into its group; returns the group and whether it is new. */
+  observe(o: Observation): { group: Group; isNew: boolean } {
+    let group = this.#lookup(o.fingerprint);
+    const isNew = !group;
+    if (!group) {
+      group = {
+        fingerprint: o.fingerprint,
+        title: o.title,
+        type: o.type,
+        message: o.message,
+        component: o.component,
+        category: o.category,
+        severity: o.severity,
+        count: 0,
+        firstSeen: o.time,
+        lastSeen: o.time,
+        status: 'unresolved',
+        statusAt: o.time,
+        openedAt: o.time,
+        users: new UserCounter(),
+        alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
+      };
+      this.#pendingStatus.push({ fingerprint: o.fingerprint, status: 'unresolved', at: o.time, openedAt: o.time });
+    }
+    this.#touch(group);
+    group.count++;
+    this.totalEvents++;
+    if (o.time > group.lastSeen) group.lastSeen = o.time;
+    if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(group.severity)) group.severity = o.severity;
+    if (o.version) group.lastVersion = o.version;
+    if (o.user) group.users.add(o.user);
+    this.#dirty.add(group.fingerprint);
+    let recent = this.#pendingEvents.get(o.fingerprint);
+    if (!recent) this.#pendingEvents.set(o.fingerprint, (recent = []));
+    if (recent.length >= RECENT_EVENTS) recent.shift();
+    else this.#pendingEventCount++;
+    recent.push({ time: o.time, isError: o.isError, event: o.event });
+    if (this.#pendingEventCount > 20_000) this.flush();
+    const minute = Math.floor(o.time / MINUTE);
+    const key = `${minute}|${o.fingerprint}`;
+    const m = this.#pendingMinutes.get(key);
+    if (m) {
+      m.count++;
+      if (o.isError) m.errors++;
+    } else this.#pendingMinutes.set(key, { minute, fingerprint: o.fingerprint, count: 1, errors: o.isError ? 1 : 0 });
+    const t = this.#pendingTotals.get(minute);
+    if (t) {
+      t.events++;
+      if (o.isError) t.errors++;
+    } else this.#pendingTotals.set(minute, { events: 1, errors: o.isError ? 1 : 0 });
+    if (o.user && o.isError) this.#pendingUsers.set(o.user, o.time);
+    this.#emit(group.fingerprint, isNew ? 'new' : 'update');
+    return { group, isNew };
+  }
+
+  /** Changes a group's status (resolve, reopen, ignore); false when the group is unknown. */
+  setStatus(fingerprint: string, status: GroupStatus, at = Date.now()): boolean {
+    const group = this.#lookup(fingerprint);
+    if (!group) return false;
+    if (group.status === status) return true;
+    if (status === 'resolved') group.resolvedInVersion = group.lastVersion;
+    if (status === 'unresolved' && group.status !== 'unresolved') group.openedAt = at;
+    group.status = status;
+    group.statusAt = at;
+    this.#pendingStatus.push({ fingerprint, status, at, openedAt: group.openedAt });
+    this.#dirty.add(fingerprint);
+    this.flush();
+    this.#emit(fingerprint, 'status');
+    return true;
+  }
+
+  /** The group for an observation about to be counted (no side effects beyond loading it). */
+  peek(fingerprint: string): Group | undefined {
+    return this.#lookup(fingerprint);
+  }
+
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(fingerprint: string, kind: 'new' | 'update' | 'status'): void {
+    for (const l of this.#listeners) {
+      try {
+        l(fingerprint, kind);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+
+  #touch(group: Group): void {
+    // Map order is recency order: re-insert on use, evict from the front.
+    this.#groups.delete(group.fingerprint);
+    this.#groups.set(group.fingerprint, group);
+    if (this.#groups.size > this.#maxGroups) {
+      // Write everything out once, then drop the least recently seen tenth: evictions stay rare.
+      this.flush();
+      let n = Math.max(1, Math.floor(this.#maxGroups / 10));
+      for (const fp of this.#groups.keys()) {
+        if (n-- <= 0 || fp === group.fingerprint) break;
+        this.#groups.delete(fp);
+      }
+    }
+  }
+
+  #lookup(fingerprint: string): Group | undefined {
+    const inMemory = this.#groups.get(fingerprint);
+    if (inMemory || this.#closed) return inMemory;
+    const row = this.#s.getGroup.get(fingerprint) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const group = rowToGroup(row);
+    this.#groups.set(fingerprint, group);
+    return group;
+  }
+
+  /** Writes everything pending in one transaction. */
+  flush(): void {
+    if (this.#closed) return;
+    if (!this.#dirty.size && !this.#pendingEvents.size && !this.#pendingStatus.length && !this.#pendingTotals.size) return;
+    const s = this.#s;
+    this.#db.exec('BEGIN');
+    try {
+      for (const fp of this.#dirty) {
+        const g = this.#groups.get(fp);
+        if (!g) continue;
+        s.upsertGroup.run(
+          g.fingerprint,
+          g.title,
+          g.type ?? null,
+          g.message,
+          g.component ?? null,
+          g.category ?? null,
+          g.severity,
+          g.count,
+          g.firstSeen,
+          g.lastSeen,
+          g.status,
+          g.statusAt,
+          g.openedAt,
+          g.resolvedInVersion ?? null,
+          g.lastVersion ?? null,
+          g.users.serialize(),
+          g.users.count,
+        );
+      }
+      for (const [fp, recent] of this.#pendingEvents) {
+        for (const e of recent) s.insertEvent.run(fp, e.time, e.isError ? 1 : 0, JSON.stringify(e.event()));
+        s.trimEvents.run(fp, fp);
+      }
+      for (const m of this.#pendingMinutes.values()) s.addMinute.run(m.minute, m.fingerprint, m.count, m.errors);
+      for (const [minute, t] of this.#pendingTotals) s.addTotal.run(minute, t.events, t.errors);
+      for (const [user, at] of this.#pendingUsers) s.seeUser.run(user, at);
+      for (const c of this.#pendingStatus) s.addStatus.run(c.fingerprint, c.status, c.at, c.openedAt);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.#dirty.clear();
+      this.#pendingEvents.clear();
+      this.#pendingEventCount = 0;
+      this.#pendingMinutes.clear();
+      this.#pendingTotals.clear();
+      this.#pendingUsers.clear();
+      this.#pendingStatus = [];
+    }
+  }
+
+  /** Deletes groups unseen for the TTL and history older than 7 days. */
+  sweep(now = Date.now()): number {
+    if (this.#closed) return 0;
+    this.flush();
+    const cutoff = now - this.#ttl;
+    for (const [fp, g] of this.#groups) if (g.lastSeen < cutoff) this.#groups.delete(fp);
+    const old = this.#db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(cutoff) as { fingerprint: string }[];
+    this.#db.exec('BEGIN');
+    try {
+      const delGroup = this.#db.prepare('DELETE FROM groups WHERE fingerprint = ?');
+      const delEvents = this.#db.prepare('DELETE FROM events WHERE fingerprint = ?');
+      for (const { fingerprint } of old) {
+        delGroup.run(fingerprint);
+        delEvents.run(fingerprint);
+      }
+      const horizon = Math.floor((now - HISTORY_MS) / MINUTE);
+      this.#db.prepare('DELETE FROM minutes WHERE minute < ?').run(horizon);
+      this.#db.prepare('DELETE FROM totals WHERE minute < ?').run(horizon);
+      this.#db.prepare('DELETE FROM users WHERE last_seen < ?').run(now - HISTORY_MS);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return old.length;
+  }
+
+  list(options: GroupListOptions = {}, now = Date.now()): GroupSummary[] {
+    this.flush();
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (options.status) {
+      where.push('status = ?');
+      args.push(options.status);
+    }
+    if (options.query) {
+      where.push("(title LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR component LIKE ? ESCAPE '\\')");
+      const like = `%${options.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      args.push(like, like, like, like);
+    }
+    const order = { last_seen: 'last_seen', first_seen: 'first_seen', count: 'count', users: 'user_count' }[options.sort ?? 'last_seen'];
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const rows = this.#db
+      .prepare(`SELECT * FROM groups ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} DESC LIMIT ${limit}`)
+      .all(...args) as Record<string, unknown>[];
+    return this.#summaries(rows, now);
+  }
+
+  get(fingerprint: string, now = Date.now()): GroupDetail | undefined {
+    this.flush();
+    const row = this.#s.getGroup.get(fingerprint) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const [summary] = this.#summaries([row], now);
+    const events = (
+      this.#db.prepare('SELECT json FROM events WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 10').all(fingerprint) as { json: string }[]
+    ).map((e) => JSON.parse(e.json) as EventJson);
+    const history = (
+      this.#db.prepare('SELECT status, at FROM status_changes WHERE fingerprint = ? ORDER BY rowid').all(fingerprint) as {
+        status: GroupStatus;
+        at: number;
+      }[]
+    ).map((h) => ({ status: h.status, at: new Date(h.at).toISOString() }));
+    return { ...summary, events, history };
+  }
+
+  #summaries(rows: Record<string, unknown>[], now: number): GroupSummary[] {
+    if (rows.length === 0) return [];
+    const nowMinute = Math.floor(now / MINUTE);
+    const trends = new Map<string, number[]>();
+    const placeholders = rows.map(() => '?').join(',');
+    const minuteRows = this.#db
+      .prepare(`SELECT fingerprint, minute, count FROM minutes WHERE minute > ? AND fingerprint IN (${placeholders})`)
+      .all(nowMinute - 60, ...rows.map((r) => r.fingerprint as string)) as { fingerprint: string; minute: number; count: number }[];
+    for (const m of minuteRows) {
+      let t = trends.get(m.fingerprint);
+      if (!t) trends.set(m.fingerprint, (t = new Array(60).fill(0)));
+      const i = 59 - (nowMinute - m.minute);
+      if (i >= 0 && i < 60) t[i] += m.count;
+    }
+    return rows.map((r) => {
+      const summary: GroupSummary = {
+        fingerprint: r.fingerprint as string,
+        title: r.title as string,
+        message: r.message as string,
+        severity: r.severity as Severity,
+        count: Number(r.count),
+        users: Number(r.user_count),
+        first_seen: new Date(Number(r.first_seen)).toISOString(),
+        last_seen: new Date(Number(r.last_seen)).toISOString(),
+        status: r.status as GroupStatus,
+        trend: trends.get(r.fingerprint as string) ?? new Array(60).fill(0),
+      };
+      if (r.type) summary.type = r.type as string;
+      if (r.component) summary.component = r.component as string;
+      if (r.category) summary.category = r.category as string;
+      if (r.status === 'resolved') summary.resolved_at = new Date(Number(r.status_at)).toISOString();
+      return summary;
+    });
+  }
+
+  /** Dashboard metrics over the last `rangeMs`. */
+  metrics(rangeMs: number, now = Date.now()): DashboardMetrics {
+    this.flush();
+    const fromMinute = Math.floor((now - rangeMs) / MINUTE);
+    const nowMinute = Math.floor(now / MINUTE);
+    const totals = this.#db
+      .prepare('SELECT COALESCE(SUM(events),0) AS events, COALESCE(SUM(errors),0) AS errors FROM totals WHERE minute >= ?')
+      .get(fromMinute) as {
+      events: number;
+      errors: number;
+    };
+    const users = this.#db.prepare('SELECT COUNT(*) AS n FROM users WHERE last_seen >= ?').get(now - rangeMs) as { n: number };
+    const mttr = this.#db
+      .prepare("SELECT AVG(at - opened_at) AS ms FROM status_changes WHERE status = 'resolved' AND at >= ?")
+      .get(now - rangeMs) as { ms: number | null };
+    const byType = this.#db
+      .prepare(
+        `SELECT COALESCE(g.type, g.title) AS type, SUM(m.errors) AS n FROM minutes m JOIN groups g ON g.fingerprint = m.fingerprint
+         WHERE m.minute >= ? AND m.errors > 0 GROUP BY 1 ORDER BY n DESC LIMIT 20`,
+      )
+      .all(fromMinute) as { type: string; n: number }[];
+    const top = this.#db
+      .prepare(
+        'SELECT fingerprint, SUM(errors) AS n FROM minutes WHERE minute >= ? AND errors > 0 GROUP BY fingerprint ORDER BY n DESC LIMIT 10',
+      )
+      .all(fromMinute) as { fingerprint: string; n: number }[];
+    const topRows = top
+      .map((t) => this.#s.getGroup.get(t.fingerprint) as Record<string, unknown> | undefined)
+      .filter((r): r is Record<string, unknown> => r !== undefined);
+    const topSummaries = this.#summaries(topRows, now);
+    const recent = (
+      this.#db.prepare('SELECT json FROM events WHERE is_error = 1 AND time >= ? ORDER BY time DESC LIMIT 50').all(now - rangeMs) as {
+        json: string;
+      }[]
+    ).map((e) => JSON.parse(e.json) as EventJson);
+    const rangeMinutes = Math.max(1, Math.round(rangeMs / MINUTE));
+    const minutes = nowMinute - fromMinute + 1;
+    const bucket = Math.max(1, Math.ceil(minutes / 60));
+    const series = this.#db.prepare('SELECT minute, events, errors FROM totals WHERE minute >= ? ORDER BY minute').all(fromMinute) as {
+      minute: number;
+      events: number;
+      errors: number;
+    }[];
+    const buckets = Math.ceil(minutes / bucket);
+    const trend = Array.from({ length: buckets }, (_, i) => ({
+      time: new Date((fromMinute + i * bucket) * MINUTE).toISOString(),
+      events: 0,
+      errors: 0,
+    }));
+    for (const s of series) {
+      const i = Math.floor((s.minute - fromMinute) / bucket);
+      if (i >= 0 && i < buckets) {
+        trend[i].events += s.events;
+        trend[i].errors += s.errors;
+      }
+    }
+    const totalErrors = Number(totals.errors);
+    return {
+      range_seconds: Math.round(rangeMs / 1000),
+      total_events: Number(totals.events),
+      total_errors: totalErrors,
+      error_rate: totalErrors / rangeMinutes,
+      error_share: totals.events > 0 ? totalErrors / Number(totals.events) : 0,
+      affected_users: Number(users.n),
+      mttr_seconds: mttr.ms === null ? null : Math.round(Number(mttr.ms) / 1000),
+      distribution: byType.map((d) => ({ type: d.type, count: Number(d.n), percent: totalErrors ? (100 * Number(d.n)) / totalErrors : 0 })),
+      top_errors: topSummaries.map((s) => ({ ...s, range_count: Number(top.find((t) => t.fingerprint === s.fingerprint)?.n ?? 0) })),
+      recent_errors: recent,
+      trend,
+    };
+  }
+
+  stats(): GroupStoreStats {
+    this.flush();
+    const groups = (this.#db.prepare('SELECT COUNT(*) AS n FROM groups').get() as { n: number }).n;
+    return {
+      total_events: this.totalEvents,
+      groups: Math.max(Number(groups), this.#groups.size),
+      groups_in_memory: this.#groups.size,
+      alerts_triggered: this.alertsTriggered,
+      avg_processing_us: this.totalEvents ? this.processingNs / this.totalEvents / 1000 : 0,
+      pending_writes: this.#pendingEventCount + this.#dirty.size,
+    };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    clearInterval(this.#timer);
+    clearInterval(this.#sweeper);
+    this.#db.close();
+  }
+}
+
+function rowToGroup(r: Record<string, unknown>): Group {
+  return {
+    fingerprint: r.fingerprint as string,
+    title: r.title as string,
+    type: (r.type as string | null) ?? undefined,
+    message: r.message as string,
+    component: (r.component as string | null) ?? undefined,
+    category: (r.category as string | null) ?? undefined,
+    severity: r.severity as Severity,
+    count: Number(r.count),
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    status: r.status as GroupStatus,
+    statusAt: Number(r.status_at),
+    openedAt: Number(r.opened_at),
+    resolvedInVersion: (r.resolved_in_version as string | null) ?? undefined,
+    lastVersion: (r.last_version as string | null) ?? undefined,
+    users: UserCounter.restore(r.users as string | null),
+    alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
+  };
+}

@@ -1,0 +1,71 @@
+import type { EventJson } from '../../exporters/event-json.ts';
+import type { Severity } from '../../sdk/severity.ts';
+
+export type GroupStatus = 'unresolved' | 'resolved' | 'ignored';
+export const GROUP_STATUSES: readonly GroupStatus[] = ['unresolved', 'resolved', 'ignored'];
+
+/** A group as the dashboard and the webhook show it (snake_case JSON). */
+export interface GroupSummary {
+  fingerprint: string;
+  title: string;
+  type?: string;
+  message: string;
+  component?: string;
+  category?: string;
+  /** The highest severity seen in the group. */
+  severity: Severity;
+  count: number;
+  /** Distinct `user.id` values (exact up to 64, estimated beyond). */
+  users: number;
+  first_seen: string;
+  last_seen: string;
+  status: GroupStatus;
+  /** Events per minute over the last 60 minutes, oldest first. */
+  trend: number[];
+  resolved_at?: string;
+}
+
+export interface GroupDetail extends GroupSummary {
+  /** The last 10 events, newest first. */
+  events: EventJson[];
+  /** Every status change, oldest first. */
+  history: { status: GroupStatus; at: string }[];
+}
+
+export interface GroupListOptions {
+  status?: GroupStatus;
+  sort?: 'last_seen' | 'first_seen' | 'count' | 'users';
+  /** Case-insensitive text in the title, message, type or component. */
+  query?: string;
+  limit?: number;
+}
+
+/**
+ * Metrics for a time range. "Errors" are records of severity high or critical, or carrying an
+ * exception (`exception.type`).
+ */
+export interface DashboardMetrics {
+  range_seconds: number;
+  total_events: number;
+  total_errors: number;
+  /** Errors per minute over the range. */
+  error_rate: number;
+  /** Errors as a share of all events, 0..1. */
+  error_share: number;
+  affected_users: number;
+  /** Mean time from a group opening (first seen, reopened or regressed) to its resolution; null without resolutions in range. */
+  mttr_seconds: number | null;
+  distribution: { type: string; count: number; percent: number }[];
+  top_errors: (GroupSummary & { range_count: number })[];
+  recent_errors: EventJson[];
+  trend: { time: string; events: number; errors: number }[];
+}
+
+export interface GroupStoreStats {
+  total_events: number;
+  groups: number;
+  groups_in_memory: number;
+  alerts_triggered: number;
+  avg_processing_us: number;
+  pending_writes: number;
+}

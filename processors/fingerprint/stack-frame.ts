@@ -1,0 +1,44 @@
+/** A frame as grouping sees it: no line or column, which change with every edit. */
+export interface GroupingFrame {
+  /** Lowercased file basename, without query strings. */
+  file: string;
+  fn: string;
+}
+
+// V8 frames: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (…)", "    at new Foo (…)".
+const FRAME = /^\s*at (?:(?:async |new )?(.*?) \()?(.*?)(?::\d+)?(?::\d+)?\)?$/;
+
+/** The first in-app frame of a V8 stack (its first exception only: a `Caused by:` part is ignored). */
+export function topInAppFrame(stack: string): GroupingFrame | undefined {
+  let n = 0;
+  for (const raw of stack.split('\n', 200)) {
+    if (raw.startsWith('Caused by:')) break;
+    const line = raw.length > 1024 ? raw.slice(0, 1024) : raw;
+    if (!line.trimStart().startsWith('at ')) continue;
+    if (++n > 100) break;
+    const m = FRAME.exec(line);
+    if (!m) continue;
+    const fn = (m[1] ?? '').trim();
+    const location = m[2] ?? '';
+    if (isLibraryFrame(location)) continue;
+    if (!fn || fn === '<anonymous>' || fn.endsWith('.<anonymous>')) continue;
+    return { file: basename(location), fn };
+  }
+  return undefined;
+}
+
+function isLibraryFrame(location: string): boolean {
+  return (
+    location.includes('node_modules') ||
+    location.startsWith('node:') ||
+    location.startsWith('internal/') ||
+    location === 'native' ||
+    location === '<anonymous>'
+  );
+}
+
+function basename(location: string): string {
+  const path = location.replace(/^file:\/\//, '').split(/[?#]/)[0];
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return path.slice(slash + 1).toLowerCase();
+}
