@@ -1,3 +1,4 @@
+import { blogFactory } from '../exporters/blog/blog-factory.ts';
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
 import { batchFactory } from '../processors/batch/batch-factory.ts';
 import { fingerprintFactory } from '../processors/fingerprint/fingerprint-factory.ts';
@@ -23,5 +24,6 @@ export function defaultRegistry(): Registry {
     routingFactory,
     // exporters
     jsonFileFactory,
+    blogFactory,
   );
 }

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ExporterFactory } from '../../collector/component.ts';
+import { duration } from '../../collector/config/duration.ts';
+import { BlogExporter } from './blog-exporter.ts';
+
+export const blogConfig = z.strictObject({
+  /** Default `<data dir>/blog`. */
+  directory: z.string().min(1).optional(),
+  /** Repeats of one group inside this window collapse into one line. */
+  collapse_window: duration.prefault('5m'),
+  sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
+});
+
+export const blogFactory: ExporterFactory<typeof blogConfig> = {
+  kind: 'exporter',
+  type: 'blog',
+  config: blogConfig,
+  create: ({ config, host }) =>
+    new BlogExporter({ directory: config.directory ?? join(host.dataDir, 'blog'), collapseWindowMs: config.collapse_window }),
+};
