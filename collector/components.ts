@@ -1,5 +1,6 @@
 import { blogFactory } from '../exporters/blog/blog-factory.ts';
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
+import { webhookFactory } from '../exporters/webhook/webhook-factory.ts';
 import { batchFactory } from '../processors/batch/batch-factory.ts';
 import { fingerprintFactory } from '../processors/fingerprint/fingerprint-factory.ts';
 import { rateLimiterFactory } from '../processors/rate-limiter/rate-limiter-factory.ts';
@@ -25,5 +26,6 @@ export function defaultRegistry(): Registry {
     // exporters
     jsonFileFactory,
     blogFactory,
+    webhookFactory,
   );
 }
