@@ -1,4 +1,5 @@
 import { blogFactory } from '../exporters/blog/blog-factory.ts';
+import { dashboardFactory } from '../exporters/dashboard/dashboard-factory.ts';
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
 import { webhookFactory } from '../exporters/webhook/webhook-factory.ts';
 import { batchFactory } from '../processors/batch/batch-factory.ts';
@@ -27,5 +28,6 @@ export function defaultRegistry(): Registry {
     jsonFileFactory,
     blogFactory,
     webhookFactory,
+    dashboardFactory,
   );
 }

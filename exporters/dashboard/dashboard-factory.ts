@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ExporterFactory } from '../../collector/component.ts';
+import { duration } from '../../collector/config/duration.ts';
+import { splitEndpoint } from '../../collector/otlp-receiver/otlp-receiver.ts';
+import { isLoopback } from './auth.ts';
+import { DashboardExporter } from './dashboard-exporter.ts';
+
+export const dashboardConfig = z
+  .strictObject({
+    /** host:port; loopback by default. Any other address requires `token`. */
+    endpoint: z.string().default('127.0.0.1:4319'),
+    /** Bearer token for the API and the page. */
+    token: z.string().default(''),
+    /** Recent events kept for replay to reconnecting stream clients. */
+    buffer_size: z.int().positive().default(10_000),
+    /** Events queued for a client whose socket is full; past this it is dropped. */
+    client_queue_size: z.int().positive().default(100),
+    heartbeat_interval: duration.prefault('10s'),
+    /** Reconnection delay told to stream clients, in milliseconds. */
+    retry: z.int().nonnegative().default(2000),
+    store: z
+      .strictObject({
+        /** SQLite file for recent events; `:memory:` keeps none across restarts. Default `<data dir>/dashboard.db`. */
+        path: z.string().optional(),
+        max_events: z.int().positive().default(100_000),
+      })
+      .prefault({}),
+    sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
+  })
+  .superRefine((c, ctx) => {
+    let host: string;
+    try {
+      host = splitEndpoint(c.endpoint).host;
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'must be host:port' });
+      return;
+    }
+    if (!isLoopback(host) && !c.token) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: `a token is required when the dashboard listens on ${host}, which is not loopback`,
+      });
+    }
+  });
+
+export const dashboardFactory: ExporterFactory<typeof dashboardConfig> = {
+  kind: 'exporter',
+  type: 'dashboard',
+  config: dashboardConfig,
+  create({ id, config, host }) {
+    const { host: bind, port } = splitEndpoint(config.endpoint);
+    return new DashboardExporter(
+      id,
+      {
+        host: bind,
+        port,
+        token: config.token || undefined,
+        storePath: config.store.path ?? join(host.dataDir, 'dashboard.db'),
+        maxEvents: config.store.max_events,
+        bufferSize: config.buffer_size,
+        clientQueueSize: config.client_queue_size,
+        heartbeatMs: config.heartbeat_interval,
+        retryMs: config.retry,
+      },
+      host,
+    );
+  },
+};

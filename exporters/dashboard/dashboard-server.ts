@@ -1,0 +1,249 @@
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Host } from '../../collector/component.ts';
+import type { Counter } from '../../collector/telemetry.ts';
+import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
+import { GROUP_STATUSES, type GroupStatus } from '../../processors/fingerprint/group-types.ts';
+import { parseSeverity, SEVERITIES, type Severity } from '../../sdk/severity.ts';
+import { TOKEN_COOKIE, TokenAuth } from './auth.ts';
+import type { EventStore } from './event-store.ts';
+import type { StreamFilter, StreamHub } from './stream-hub.ts';
+
+const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
+const ASSETS: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/charts.js': 'charts.js',
+  '/styles.css': 'styles.css',
+};
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+const RANGES: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export interface DashboardServerOptions {
+  host: string;
+  port: number;
+  token?: string;
+  events: EventStore;
+  hub: StreamHub;
+  componentHost: Host;
+}
+
+/** The dashboard's HTTP API and page (DESIGN.md, Dashboard). */
+export class DashboardServer {
+  readonly #o: DashboardServerOptions;
+  readonly #server: Server;
+  readonly #auth: TokenAuth;
+  readonly #authFailures: Counter;
+
+  constructor(options: DashboardServerOptions) {
+    this.#o = options;
+    this.#auth = new TokenAuth(options.token);
+    this.#authFailures = options.componentHost.telemetry.counter(
+      'unitrack_dashboard_auth_failures_total',
+      'Dashboard requests refused for a missing or wrong token.',
+    );
+    this.#server = createServer((req, res) => {
+      try {
+        this.#route(req, res);
+      } catch (error) {
+        options.componentHost.reportError('dashboard', error);
+        if (!res.headersSent) this.#json(res, 500, { error: 'internal error' });
+      }
+    });
+  }
+
+  get address(): AddressInfo | undefined {
+    const a = this.#server.address();
+    return a && typeof a === 'object' ? a : undefined;
+  }
+
+  async start(): Promise<void> {
+    this.#server.listen(this.#o.port, this.#o.host);
+    await once(this.#server, 'listening');
+  }
+
+  async close(): Promise<void> {
+    if (!this.#server.listening) return;
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  get #groups(): GroupStore | undefined {
+    return this.#o.componentHost.shared.get('unitrack.groups') as GroupStore | undefined;
+  }
+
+  #route(req: IncomingMessage, res: ServerResponse): unknown {
+    const url = new URL(req.url ?? '/', 'http://dashboard');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && path === '/healthz') return this.#json(res, 200, { status: 'ok' });
+    if (method === 'GET' && ASSETS[path]) return void this.#asset(res, ASSETS[path]);
+    if (method === 'POST' && path === '/api/session') return void this.#session(req, res);
+    if (!this.#auth.allows(req)) {
+      this.#authFailures.add();
+      return this.#json(res, 401, { error: 'a bearer token is required' }, { 'www-authenticate': 'Bearer' });
+    }
+    if (method === 'GET' && path === '/metrics') {
+      res
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4', ...SECURITY_HEADERS })
+        .end(this.#o.componentHost.telemetry.render());
+      return;
+    }
+    if (method === 'GET' && path === '/api/stream') {
+      const header = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
+      const last = header === undefined || header === '' ? undefined : Number(header);
+      this.#o.hub.connect(req, res, this.#filter(url), last !== undefined && Number.isFinite(last) ? last : undefined);
+      return;
+    }
+    if (method === 'GET' && path === '/api/events') {
+      const f = this.#filter(url);
+      const events = this.#o.events.query({
+        ...f,
+        q: url.searchParams.get('q') ?? undefined,
+        before: Number(url.searchParams.get('before')) || undefined,
+        limit: Number(url.searchParams.get('limit')) || 100,
+      });
+      return this.#json(res, 200, { events: events.map((e) => ({ id: e.id, ...e.event })) });
+    }
+    const trace = /^\/api\/traces\/([0-9a-fA-F]{32})$/.exec(path);
+    if (method === 'GET' && trace)
+      return this.#json(res, 200, {
+        trace_id: trace[1].toLowerCase(),
+        events: this.#o.events.trace(trace[1]).map((e) => ({ id: e.id, ...e.event })),
+      });
+    if (method === 'GET' && path === '/api/groups') {
+      const status = url.searchParams.get('status') as GroupStatus | null;
+      const sort = url.searchParams.get('sort') as 'last_seen' | 'first_seen' | 'count' | 'users' | null;
+      const groups =
+        this.#groups?.list({
+          status: status && GROUP_STATUSES.includes(status) ? status : undefined,
+          sort: sort && ['last_seen', 'first_seen', 'count', 'users'].includes(sort) ? sort : undefined,
+          query: url.searchParams.get('q') ?? undefined,
+          limit: Number(url.searchParams.get('limit')) || 100,
+        }) ?? [];
+      return this.#json(res, 200, { groups });
+    }
+    const group = /^\/api\/groups\/([0-9a-f]{8,64})(?:\/(resolve|reopen|ignore))?$/.exec(path);
+    if (group && method === 'GET' && !group[2]) {
+      const detail = this.#groups?.get(group[1]);
+      return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
+    }
+    if (group && method === 'POST' && group[2]) {
+      const status: GroupStatus = group[2] === 'resolve' ? 'resolved' : group[2] === 'ignore' ? 'ignored' : 'unresolved';
+      const ok = this.#groups?.setStatus(group[1], status) ?? false;
+      return ok ? this.#json(res, 200, this.#groups?.get(group[1])) : this.#json(res, 404, { error: 'no such group' });
+    }
+    if (method === 'GET' && path === '/api/metrics') {
+      const range = RANGES[url.searchParams.get('range') ?? '1h'];
+      if (!range) return this.#json(res, 400, { error: 'range must be one of 15m, 1h, 24h, 7d' });
+      return this.#json(res, 200, this.#metrics(range));
+    }
+    if (method === 'GET' && path === '/api/stats') {
+      const t = this.#o.componentHost.telemetry;
+      return this.#json(res, 200, {
+        stream_clients: this.#o.hub.clients,
+        slow_clients_dropped: t.value('unitrack_dashboard_slow_clients_dropped_total'),
+        groups: this.#groups?.stats(),
+        counters: t.snapshot(),
+      });
+    }
+    this.#json(res, 404, { error: 'not found' });
+  }
+
+  #metrics(rangeMs: number) {
+    const groups = this.#groups;
+    if (groups) return groups.metrics(rangeMs);
+    const c = this.#o.events.counts(new Date(Date.now() - rangeMs).toISOString());
+    return {
+      range_seconds: rangeMs / 1000,
+      total_events: c.events,
+      total_errors: c.errors,
+      error_rate: c.errors / (rangeMs / 60_000),
+      error_share: c.events ? c.errors / c.events : 0,
+      affected_users: 0,
+      mttr_seconds: null,
+      distribution: [],
+      top_errors: [],
+      recent_errors: this.#o.events.query({ severity: ['high', 'critical'], limit: 50 }).map((e) => e.event),
+      trend: [],
+    };
+  }
+
+  #filter(url: URL): StreamFilter {
+    const severities = (url.searchParams.get('severity') ?? '')
+      .split(',')
+      .map((s) => parseSeverity(s.trim()))
+      .filter((s): s is Severity => s !== undefined);
+    const min = parseSeverity(url.searchParams.get('min_severity') ?? '');
+    const f: StreamFilter = {};
+    if (severities.length) f.severity = severities;
+    else if (min) f.severity = SEVERITIES.slice(SEVERITIES.indexOf(min));
+    const category = url.searchParams.get('category');
+    const component = url.searchParams.get('component');
+    if (category) f.category = category;
+    if (component) f.component = component;
+    return f;
+  }
+
+  async #session(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+    let body = '';
+    for await (const c of req) {
+      body += c;
+      if (body.length > 4096) return this.#json(res, 413, { error: 'too large' });
+    }
+    let token: string | undefined;
+    try {
+      token = (JSON.parse(body) as { token?: string }).token;
+    } catch {
+      return this.#json(res, 400, { error: 'send {"token": "…"}' });
+    }
+    if (!this.#auth.matches(token)) {
+      this.#authFailures.add();
+      return this.#json(res, 401, { error: 'wrong token' });
+    }
+    this.#json(
+      res,
+      200,
+      { ok: true },
+      {
+        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token ?? '')}; HttpOnly; SameSite=Strict; Path=/`,
+      },
+    );
+  }
+
+  async #asset(res: ServerResponse, name: string): Promise<void> {
+    try {
+      const body = await readFile(`${PAGE_DIR}${name}`);
+      const type = TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(body);
+    } catch {
+      this.#json(res, 404, { error: 'not found' });
+    }
+  }
+
+  #json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res
+      .writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        ...SECURITY_HEADERS,
+        ...headers,
+      })
+      .end(JSON.stringify(body));
+  }
+}
