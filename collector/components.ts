@@ -1,6 +1,7 @@
 import { blogFactory } from '../exporters/blog/blog-factory.ts';
 import { dashboardFactory } from '../exporters/dashboard/dashboard-factory.ts';
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
+import { otlpHttpFactory } from '../exporters/otlp-http/otlp-http-factory.ts';
 import { webhookFactory } from '../exporters/webhook/webhook-factory.ts';
 import { batchFactory } from '../processors/batch/batch-factory.ts';
 import { fingerprintFactory } from '../processors/fingerprint/fingerprint-factory.ts';
@@ -29,5 +30,6 @@ export function defaultRegistry(): Registry {
     blogFactory,
     webhookFactory,
     dashboardFactory,
+    otlpHttpFactory,
   );
 }
