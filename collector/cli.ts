@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { parseSeverity, SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../sdk/severity.ts';
 import { ConfigError } from './config/config-error.ts';
 import { DEFAULT_CONFIG_PATH, loadServiceConfig } from './config/load-config.ts';
 import { Service } from './service.ts';
@@ -13,6 +14,8 @@ const HELP = `unitrack — OpenTelemetry-native unified event tracking
 Usage:
   unitrack collector [--config FILE]...   run the collector (OTLP/HTTP in, the configured pipelines out)
   unitrack validate  [--config FILE]...   check a config; every error with its YAML path
+  unitrack send [--endpoint URL] [--event NAME] [--severity LEVEL] [--message TEXT]
+                                          send one test event over OTLP/HTTP (default http://127.0.0.1:4318)
   unitrack --help | --version
 
 --config may be given several times: files merge in order, as in otelcol.
@@ -28,6 +31,10 @@ function version(): string {
 export async function main(argv: string[]): Promise<number> {
   const options = {
     config: { type: 'string', multiple: true },
+    endpoint: { type: 'string' },
+    event: { type: 'string' },
+    severity: { type: 'string' },
+    message: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   } as const;
@@ -54,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
       return validate(files);
     case 'collector':
       return collector(files);
+    case 'send':
+      return send(values);
     default:
       process.stderr.write(`unitrack: unknown command "${command}"\n\n${HELP}\n`);
       return EXIT.usage;
@@ -69,6 +78,65 @@ function validate(files: string[]): number {
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return error instanceof ConfigError ? EXIT.config : EXIT.failure;
+  }
+}
+
+/** Sends one event as OTLP/HTTP JSON and reports what the collector answered. */
+async function send(values: { endpoint?: string; event?: string; severity?: string; message?: string }): Promise<number> {
+  const severity = parseSeverity(values.severity ?? 'info');
+  if (!severity) {
+    process.stderr.write(`unitrack: --severity must be one of ${SEVERITIES.join(', ')} (or warning, error, fatal)\n`);
+    return EXIT.usage;
+  }
+  const base = (values.endpoint ?? process.env.UNITRACK_ENDPOINT ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
+  const url = base.endsWith('/v1/logs') ? base : `${base}/v1/logs`;
+  const now = `${BigInt(Date.now()) * 1_000_000n}`;
+  const body = {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'unitrack-send' } }] },
+        scopeLogs: [
+          {
+            scope: { name: 'unitrack-cli', version: version() },
+            logRecords: [
+              {
+                timeUnixNano: now,
+                observedTimeUnixNano: now,
+                severityNumber: SEVERITY_NUMBER[severity],
+                severityText: SEVERITY_TEXT[severity],
+                eventName: values.event ?? 'unitrack_test_event',
+                body: { stringValue: values.message ?? 'Test event from unitrack send' },
+                attributes: [{ key: 'unitrack.category', value: { stringValue: 'system' } }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      process.stderr.write(`unitrack: ${url} answered ${res.status}: ${text}\n`);
+      return EXIT.failure;
+    }
+    const partial = (JSON.parse(text || '{}') as { partialSuccess?: { rejectedLogRecords?: string; errorMessage?: string } })
+      .partialSuccess;
+    if (partial && Number(partial.rejectedLogRecords) > 0) {
+      process.stderr.write(`unitrack: the event was rejected: ${partial.errorMessage}\n`);
+      return EXIT.failure;
+    }
+    process.stdout.write(`sent ${severity} event to ${url}: accepted\n`);
+    return EXIT.ok;
+  } catch (error) {
+    process.stderr.write(`unitrack: cannot reach ${url}: ${(error as Error).message}\n`);
+    return EXIT.failure;
   }
 }
 
