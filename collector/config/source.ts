@@ -62,7 +62,16 @@ function parseYamlText(text: string, name: string, issues: ConfigIssue[]): Parse
 
 function fromParsed(parsed: Parsed[]): ConfigSource {
   let raw: unknown = {};
-  for (const p of parsed) raw = merge(raw, p.doc.toJS({ maxAliasCount: 100 }) ?? {});
+  for (const p of parsed) {
+    let value: unknown;
+    try {
+      value = p.doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Unresolved or runaway aliases surface here, not as parse errors.
+      throw new ConfigError([{ path: '', message: (error as Error).message, location: p.name }]);
+    }
+    raw = merge(raw, value ?? {});
+  }
   return {
     raw,
     locate(path) {

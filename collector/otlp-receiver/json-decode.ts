@@ -97,6 +97,7 @@ function parse(body: Uint8Array): Obj {
   try {
     parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (error) {
+    // SyntaxError, or RangeError for nesting deeper than the parser's stack.
     throw new OtlpJsonError(`invalid JSON: ${(error as Error).message}`);
   }
   return obj(parsed, 'request');
@@ -104,6 +105,25 @@ function parse(body: Uint8Array): Obj {
 
 /** Decodes an `ExportLogsServiceRequest` in OTLP JSON. */
 export function decodeLogsJson(body: Uint8Array): DecodedBatch {
+  return guarded(() => decodeLogs(body));
+}
+
+/** Decodes an `ExportTraceServiceRequest` in OTLP JSON: span events with exceptions become records. */
+export function decodeTracesJson(body: Uint8Array): DecodedBatch {
+  return guarded(() => decodeTraces(body));
+}
+
+/** Whatever goes wrong on malformed input is an OtlpJsonError (a 400), never a crash. */
+function guarded(decode: () => DecodedBatch): DecodedBatch {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof OtlpJsonError) throw error;
+    throw new OtlpJsonError(`malformed request: ${(error as Error).message}`);
+  }
+}
+
+function decodeLogs(body: Uint8Array): DecodedBatch {
   const out: DecodedBatch = { records: [], rejected: 0 };
   for (const rl of list(parse(body), 'resourceLogs', 'resource_logs')) {
     const resource = resourceOf(obj(rl, 'resourceLogs'));
@@ -148,8 +168,7 @@ export function decodeLogsJson(body: Uint8Array): DecodedBatch {
   return out;
 }
 
-/** Decodes an `ExportTraceServiceRequest` in OTLP JSON: span events with exceptions become records. */
-export function decodeTracesJson(body: Uint8Array): DecodedBatch {
+function decodeTraces(body: Uint8Array): DecodedBatch {
   const out: DecodedBatch = { records: [], rejected: 0 };
   for (const rs of list(parse(body), 'resourceSpans', 'resource_spans')) {
     const resource = resourceOf(obj(rs, 'resourceSpans'));

@@ -196,11 +196,61 @@ function compileRegex(pattern: string, pos: number): RegExp {
     for (const f of m[1]) if (f !== 'U' && !flags.includes(f)) flags += f;
     source = source.slice(m[0].length);
   }
+  if (/\\[1-9]/.test(source)) throw new OttlError('IsMatch: backreferences are not supported (OTTL patterns are RE2)', pos);
+  if (hasNestedQuantifier(source)) {
+    // OTTL's RE2 runs any pattern in linear time; JavaScript backtracks, and a quantified group that
+    // itself repeats, such as (a+)+, can take exponential time on a short input.
+    throw new OttlError(
+      'IsMatch: a repeated group that itself repeats, such as (a+)+, can backtrack catastrophically; rewrite it without the nesting',
+      pos,
+    );
+  }
   try {
     return new RegExp(source, flags);
   } catch (error) {
     throw new OttlError(`IsMatch: invalid regular expression: ${(error as Error).message}`, pos);
   }
+}
+
+/** True when a group containing a quantifier is itself quantified without an upper bound of 1. */
+export function hasNestedQuantifier(source: string): boolean {
+  const stack: boolean[] = [];
+  let inner = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // Skip a character class: quantifier characters inside it are literals.
+      i++;
+      if (source[i] === '^') i++;
+      if (source[i] === ']') i++;
+      while (i < source.length && source[i] !== ']') {
+        if (source[i] === '\\') i++;
+        i++;
+      }
+      continue;
+    }
+    if (c === '(') {
+      stack.push(inner);
+      inner = false;
+      continue;
+    }
+    const repeats = c === '*' || c === '+' || (c === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}|^\{[2-9]\}/.test(source.slice(i)));
+    if (c === ')') {
+      const groupRepeats = inner;
+      inner = stack.pop() ?? false;
+      const next = source[i + 1];
+      const quantified = next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}|^\{[2-9]\}/.test(source.slice(i + 1)));
+      if (groupRepeats && quantified) return true;
+      if (groupRepeats) inner = true;
+      continue;
+    }
+    if (repeats) inner = true;
+  }
+  return false;
 }
 
 /** OTTL's string-like conversion: strings as they are, numbers and booleans printed, maps and lists as JSON; nil is no match. */
