@@ -1,198 +1,198 @@
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { closeSync, fstatSync, fsync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, write } from 'node:fs';
+import { dirname } from 'node:path';
+import { type BackupNaming, backupNaming, compressBackup, housekeep, pruneBackups } from './rotation.ts';
 
 export interface RotationOptions {
-  /** Rotate when the file would grow past this many bytes (0: never). */
+  /** Rotate before the file would grow past this many bytes (0: never). */
   maxBytes: number;
-  /** Rotate a file this old, and delete backups older than this (0: never). */
+  /** Rotate the active file once it has been open this long (0: never). */
+  intervalMs: number;
+  /** Delete backups older than this, by the time in their name (0: keep). */
   maxAgeMs: number;
-  /** Rotated files kept (0: all). */
+  /** Backups kept, newest first (0: all). */
   maxBackups: number;
-  /** Gzip rotated files. */
+  /** Gzip backups in the background. */
   compress: boolean;
+  /** Backup names in local time instead of UTC. */
+  localTime: boolean;
 }
 
-/** Why a write failed, for counting: disk full, read-only, no permission, or missing directory. */
-export type WriteFailure = { code: string; message: string };
+/** Why a write failed: the errno code (ENOSPC, EFBIG, EROFS, EACCES, ENOENT, ENOTDIR…) and message. */
+export interface WriteFailure {
+  code: string;
+  message: string;
+}
+
+/** After a failure, the file is tried again this much later; writes in between fail at once. */
+const RETRY_MS = 1000;
+/** How often the path is checked for having been deleted or moved away under the open descriptor. */
+const CHECK_MS = 1000;
+
+interface Pending {
+  data: Buffer;
+  done: (failure: WriteFailure | undefined) => void;
+}
 
 /**
- * Appends whole lines to one file through one descriptor. A batch is one `write`; if the write
- * fails part way (a full disk), the file is truncated back so no torn line remains. On open, a
- * torn tail left by a kill is cut off. After a failure the file is reopened on the next write, so
- * writing resumes once the problem clears.
+ * Appends whole lines to one file through one descriptor, for every exporter that names the file.
+ * Appends that arrive while a write is in flight are joined into the next write (one `write` per
+ * batch, no interleaving). A line is written whole or not at all: a write that fails part way (a
+ * full disk, a size limit) is cut back to the last whole batch, and on open a torn tail left by a
+ * kill is cut off. After a failure the descriptor is dropped and the path reopened on a later
+ * write, so writing resumes once the disk has room or the directory is back.
  */
 export class JsonLinesWriter {
   readonly path: string;
-  readonly #rotation: RotationOptions;
+  readonly rotation: RotationOptions;
+  readonly #naming: BackupNaming;
   #fd: number | undefined;
+  #ino = 0;
   #size = 0;
   #openedAt = 0;
-  #retryAt = 0;
   #checkedAt = 0;
-  #rotations = 0;
-  /** Rotated files still waiting to be compressed: never pruned from under the compressor. */
-  readonly #pendingGzip = new Set<string>();
-  #ino = 0;
-  #compressing: Promise<void> = Promise.resolve();
+  #retryAt = 0;
+  #queue: Pending[] = [];
+  #writing = false;
+  #idle: (() => void)[] = [];
+  #housekept = false;
+  /** Background gzip and pruning, one after another. */
+  #background: Promise<void> = Promise.resolve();
+  /** Backups still being compressed: never pruned from under the compressor. */
+  readonly #compressing = new Set<string>();
+  /** Bytes written and rotations done, for the exporter's counters. */
+  bytesWritten = 0;
+  rotations = 0;
 
   constructor(path: string, rotation: RotationOptions) {
     this.path = path;
-    this.#rotation = rotation;
+    this.rotation = rotation;
+    this.#naming = backupNaming(path, rotation.localTime);
   }
 
-  #open(): number {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const fd = openSync(this.path, 'a+');
-    const stat = fstatSync(fd);
-    let size = stat.size;
-    if (size > 0) size = this.#repairTail(fd, size);
-    this.#fd = fd;
-    this.#ino = stat.ino;
-    this.#checkedAt = Date.now();
-    this.#size = size;
-    this.#openedAt = size > 0 ? stat.birthtimeMs || stat.mtimeMs : Date.now();
-    return fd;
+  /** Appends whole lines (the text ends with a newline). Resolves with the failure, never rejects. */
+  append(data: Buffer): Promise<WriteFailure | undefined> {
+    return new Promise((done) => {
+      this.#queue.push({ data, done });
+      if (!this.#writing) void this.#drain();
+    });
   }
 
-  /** Cuts an unterminated last line (a kill mid-write) so the file ends with a newline. */
-  #repairTail(fd: number, size: number): number {
-    const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-    let pos = size;
-    while (pos > 0) {
-      const len = Math.min(tail.length, pos);
-      readSync(fd, tail, 0, len, pos - len);
-      if (pos === size && tail[len - 1] === 0x0a) return size;
-      const nl = tail.subarray(0, len).lastIndexOf(0x0a);
-      if (nl !== -1) {
-        const keep = pos - len + nl + 1;
-        ftruncateSync(fd, keep);
-        return keep;
-      }
-      pos -= len;
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      const data = batch.length === 1 ? batch[0].data : Buffer.concat(batch.map((p) => p.data));
+      const failure = await this.#write(data);
+      for (const p of batch) p.done(failure);
     }
-    ftruncateSync(fd, 0);
-    return 0;
+    this.#writing = false;
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const resolve of idle) resolve();
   }
 
-  /** Appends lines (each ending in a newline); returns a failure instead of throwing. */
-  append(text: string): WriteFailure | undefined {
+  async #write(data: Buffer): Promise<WriteFailure | undefined> {
     const now = Date.now();
     if (this.#fd === undefined && now < this.#retryAt) return { code: 'EBACKOFF', message: 'waiting before trying the file again' };
     try {
-      // A file deleted or moved away (its directory removed, an outside log rotation) would swallow
+      // A file deleted or moved away (its directory removed, an outside rotation) would swallow
       // writes through the old descriptor: check now and then, and reopen at the path.
-      if (this.#fd !== undefined && now - this.#checkedAt > 1000) {
+      if (this.#fd !== undefined && now - this.#checkedAt > CHECK_MS) {
         this.#checkedAt = now;
-        let ino = -1;
-        try {
-          ino = statSync(this.path).ino;
-        } catch {
-          // Gone.
-        }
-        if (ino !== this.#ino) this.#close();
+        if (!this.#stillAtPath()) this.#close();
       }
-      const fd = this.#fd ?? this.#open();
-      const bytes = Buffer.byteLength(text);
-      if (this.#shouldRotate(bytes, now)) this.#rotate();
-      const buf = Buffer.from(text);
+      if (this.#fd === undefined) this.#open(now);
+      if (this.#shouldRotate(data.length, now)) await this.#rotate(now);
+      const fd = this.#fd as number;
       let written = 0;
       try {
-        while (written < buf.length) written += writeSync(this.#fd ?? fd, buf, written);
+        while (written < data.length) written += await writeAsync(fd, data, written);
       } catch (error) {
-        // Keep only whole lines: undo the part of the batch that made it.
-        if (written > 0 && this.#fd !== undefined) ftruncateSync(this.#fd, this.#size);
+        // Keep only whole lines: undo the part of this batch that made it.
+        if (written > 0) {
+          try {
+            ftruncateSync(fd, this.#size);
+          } catch {
+            // The next open repairs the tail.
+          }
+        }
         throw error;
       }
       this.#size += written;
+      this.bytesWritten += written;
       return undefined;
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       this.#close();
-      this.#retryAt = now + 1000;
+      this.#retryAt = now + RETRY_MS;
       return { code: e.code ?? 'EIO', message: e.message };
+    }
+  }
+
+  #stillAtPath(): boolean {
+    try {
+      return statSync(this.path).ino === this.#ino;
+    } catch {
+      return false;
+    }
+  }
+
+  #open(now: number): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const fd = openSync(this.path, 'a+');
+    try {
+      const stat = fstatSync(fd);
+      this.#size = stat.size > 0 ? repairTail(fd, stat.size) : 0;
+      this.#ino = stat.ino;
+      this.#openedAt = this.#size > 0 ? stat.birthtimeMs || stat.mtimeMs : now;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    this.#fd = fd;
+    this.#checkedAt = now;
+    if (!this.#housekept) {
+      // Once a process: finish what an earlier run left (uncompressed backups, partial .gz files).
+      this.#housekept = true;
+      this.#background = this.#background.then(() => housekeep(this.#naming, this.rotation, this.#compressing)).catch(() => undefined);
     }
   }
 
   #shouldRotate(incoming: number, now: number): boolean {
     if (this.#size === 0) return false;
-    const r = this.#rotation;
-    return (r.maxBytes > 0 && this.#size + incoming > r.maxBytes) || (r.maxAgeMs > 0 && now - this.#openedAt > r.maxAgeMs);
+    const r = this.rotation;
+    return (r.maxBytes > 0 && this.#size + incoming > r.maxBytes) || (r.intervalMs > 0 && now - this.#openedAt >= r.intervalMs);
   }
 
-  #rotate(): void {
-    this.flush();
+  async #rotate(now: number): Promise<void> {
+    const fd = this.#fd as number;
+    await new Promise<void>((resolve) => fsync(fd, () => resolve()));
     this.#close();
-    const ext = extname(this.path);
-    const stamp = new Date().toISOString().replace(/:/g, '-').replace('Z', '');
-    // A sequence number keeps two rotations within one millisecond apart.
-    const rotated = join(dirname(this.path), `${basename(this.path, ext)}-${stamp}-${String(++this.#rotations).padStart(4, '0')}${ext}`);
-    renameSync(this.path, rotated);
-    if (this.#rotation.compress) {
-      this.#pendingGzip.add(rotated);
-      this.#compressing = this.#compressing
-        .then(() => gzipFile(rotated))
-        .catch(() => undefined)
-        .then(() => {
-          this.#pendingGzip.delete(rotated);
-          this.#prune();
-        });
-    } else this.#prune();
-    this.#open();
+    const backup = this.#naming.next(now);
+    renameSync(this.path, backup);
+    this.rotations++;
+    this.#open(now);
+    const { compress } = this.rotation;
+    if (compress) this.#compressing.add(backup);
+    this.#background = this.#background
+      .then(async () => {
+        if (compress) await compressBackup(backup).finally(() => this.#compressing.delete(backup));
+        pruneBackups(this.#naming, this.rotation, this.#compressing, Date.now());
+      })
+      .catch(() => undefined);
   }
 
-  /** Deletes rotated files beyond `maxBackups` and older than `maxAgeMs`. */
-  #prune(): void {
-    const dir = dirname(this.path);
-    const ext = extname(this.path);
-    const stem = basename(this.path, ext);
-    const backups = readdirSync(dir)
-      .filter((n) => n.startsWith(`${stem}-`) && (n.endsWith(ext) || n.endsWith(`${ext}.gz`)) && !this.#pendingGzip.has(join(dir, n)))
-      .map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    const now = Date.now();
-    backups.forEach((b, i) => {
-      const tooMany = this.#rotation.maxBackups > 0 && i >= this.#rotation.maxBackups;
-      const tooOld = this.#rotation.maxAgeMs > 0 && now - b.mtime > this.#rotation.maxAgeMs;
-      if (tooMany || tooOld) {
-        try {
-          unlinkSync(b.path);
-        } catch {
-          // Already gone.
-        }
-      }
-    });
+  /** Waits for queued writes, then fsyncs the file. */
+  async flush(): Promise<void> {
+    if (this.#writing) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    const fd = this.#fd;
+    if (fd !== undefined) await new Promise<void>((resolve) => fsync(fd, () => resolve()));
   }
 
-  flush(): void {
-    if (this.#fd !== undefined) {
-      try {
-        fsyncSync(this.#fd);
-      } catch {
-        // Reported by the next write.
-      }
-    }
-  }
-
-  /** Waits for background compression of rotated files. */
-  async settled(): Promise<void> {
-    await this.#compressing;
+  /** Waits for background compression and pruning of backups. */
+  settled(): Promise<void> {
+    return this.#background;
   }
 
   #close(): void {
@@ -205,13 +205,36 @@ export class JsonLinesWriter {
     this.#fd = undefined;
   }
 
-  close(): void {
-    this.flush();
+  /** Flushes, waits for background work, and closes the file. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.settled();
     this.#close();
   }
 }
 
-async function gzipFile(path: string): Promise<void> {
-  await pipeline(createReadStream(path), createGzip(), createWriteStream(`${path}.gz`));
-  unlinkSync(path);
+function writeAsync(fd: number, data: Buffer, offset: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    write(fd, data, offset, data.length - offset, null, (error, n) => (error ? reject(error) : resolve(n))),
+  );
+}
+
+/** Cuts an unterminated last line (a kill mid-write) so the file ends with a newline; returns the new size. */
+export function repairTail(fd: number, size: number): number {
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  while (end > 0) {
+    const len = Math.min(chunk.length, end);
+    readSync(fd, chunk, 0, len, end - len);
+    if (end === size && chunk[len - 1] === 0x0a) return size;
+    const nl = chunk.subarray(0, len).lastIndexOf(0x0a);
+    if (nl !== -1) {
+      const keep = end - len + nl + 1;
+      ftruncateSync(fd, keep);
+      return keep;
+    }
+    end -= len;
+  }
+  ftruncateSync(fd, 0);
+  return 0;
 }

@@ -1,18 +1,20 @@
+import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Host } from '../../collector/component.ts';
 import type { Counter } from '../../collector/telemetry.ts';
 import { toEventLine } from '../event-json.ts';
 import type { JsonLinesWriter } from './json-lines-writer.ts';
-import { otlpJsonRequest } from './otlp-json.ts';
+import { otlpJsonLine } from './otlp-json.ts';
 
 export interface JsonFileExporterOptions {
   id: string;
   writer: JsonLinesWriter;
-  /** `json`: the design's event lines; `otlp_json`: one OTLP JSON request per line. */
+  /** `json`: the design's event lines; `otlp_json`: one OTLP JSON `ExportLogsServiceRequest` per line. */
   format: 'json' | 'otlp_json';
   host: Host;
-  release: () => void;
+  /** Gives the shared writer back; the last user closes the file. */
+  release: () => Promise<void>;
 }
 
 /** The JSON lines file: one event a line, one write a batch, whole lines only. */
@@ -20,56 +22,67 @@ export class JsonFileExporter implements LogRecordExporter {
   readonly #o: JsonFileExporterOptions;
   readonly #errors: Counter;
   readonly #dropped: Counter;
+  readonly #bytes: Counter;
+  /** The errno of the failure being reported, until a write works again. */
   #failing: string | undefined;
+  #shut = false;
 
   constructor(options: JsonFileExporterOptions) {
     this.#o = options;
+    const { telemetry } = options.host;
     const labels = { exporter: options.id };
-    this.#errors = options.host.telemetry.counter(
+    this.#errors = telemetry.counter(
       'unitrack_jsonfile_write_errors_total',
-      'Failed writes to a JSON lines file (disk full, read-only, missing directory).',
+      'Failed writes to a JSON lines file (disk full, size limit, read-only, no permission, missing directory).',
       labels,
     );
-    this.#dropped = options.host.telemetry.counter(
+    this.#dropped = telemetry.counter(
       'unitrack_jsonfile_dropped_total',
       'Records not written because the file could not be written.',
       labels,
     );
+    this.#bytes = telemetry.counter('unitrack_jsonfile_written_bytes_total', 'Bytes appended to a JSON lines file.', labels);
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     let text: string;
-    if (this.#o.format === 'otlp_json') text = `${JSON.stringify(otlpJsonRequest(records))}\n`;
+    if (this.#o.format === 'otlp_json') text = otlpJsonLine(records);
     else {
       text = '';
-      for (const r of records) text += `${toEventLine(r)}\n`;
+      for (let i = 0; i < records.length; i++) text += `${toEventLine(records[i])}\n`;
     }
-    const failure = this.#o.writer.append(text);
-    if (!failure) {
-      if (this.#failing) {
-        this.#failing = undefined;
-        this.#o.host.reportError(this.#o.id, new Error(`writing ${this.#o.writer.path} works again`));
+    const data = Buffer.from(text);
+    this.#o.writer.append(data).then((failure) => {
+      if (!failure) {
+        this.#bytes.add(data.length);
+        if (this.#failing) {
+          this.#failing = undefined;
+          diag.info(`unitrack: ${this.#o.id}: writing ${this.#o.writer.path} works again`);
+        }
+        done({ code: ExportResultCode.SUCCESS });
+        return;
       }
-      done({ code: ExportResultCode.SUCCESS });
-      return;
-    }
-    this.#dropped.add(records.length);
-    if (failure.code !== 'EBACKOFF') {
-      this.#errors.add();
-      if (this.#failing !== failure.code)
-        this.#o.host.reportError(this.#o.id, new Error(`cannot write ${this.#o.writer.path} (${failure.code}): ${failure.message}`));
-      this.#failing = failure.code;
-    }
-    done({ code: ExportResultCode.FAILED, error: new Error(failure.message) });
+      this.#dropped.add(records.length);
+      // While waiting to retry the file, batches fail without another attempt: dropped, not errors.
+      if (failure.code !== 'EBACKOFF') {
+        this.#errors.add();
+        if (this.#failing !== failure.code)
+          this.#o.host.reportError(this.#o.id, new Error(`cannot write ${this.#o.writer.path} (${failure.code}): ${failure.message}`));
+        this.#failing = failure.code;
+      }
+      done({ code: ExportResultCode.FAILED, error: new Error(`${failure.code}: ${failure.message}`) });
+    });
   }
 
-  async forceFlush(): Promise<void> {
-    this.#o.writer.flush();
+  /** Waits for queued writes and fsyncs the file. */
+  forceFlush(): Promise<void> {
+    return this.#o.writer.flush();
   }
 
   async shutdown(): Promise<void> {
-    this.#o.writer.flush();
-    await this.#o.writer.settled();
-    this.#o.release();
+    if (this.#shut) return;
+    this.#shut = true;
+    await this.#o.writer.flush();
+    await this.#o.release();
   }
 }
