@@ -82,3 +82,21 @@ describe('01-embedded-quickstart', () => {
     expect(stdout).toContain('**HIGH** mcp/mcp_client · mcp_server_failed');
   });
 });
+
+describe('02-correlated-services', () => {
+  it('gives both services’ records one trace ID and one correlation ID', async () => {
+    const { dir, stdout } = await run('02-correlated-services/run.ts');
+    const checkout = readJsonLines(join(dir, 'checkout.jsonl'));
+    const inventory = readJsonLines(join(dir, 'inventory.jsonl'));
+    expect(checkout.map((r) => r.event)).toEqual(['checkout_started', 'checkout_completed']);
+    expect(inventory.map((r) => r.event)).toEqual(['stock_reserved', 'stock_low']);
+    const all = [...checkout, ...inventory];
+    expect(new Set(all.map((r) => r.service))).toEqual(new Set(['checkout', 'inventory']));
+    expect(all[0].trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(all.map((r) => r.trace_id)).size).toBe(1);
+    expect(all[0].correlation_id).toMatch(/^order-\d+$/);
+    expect(new Set(all.map((r) => r.correlation_id)).size).toBe(1);
+    expect(new Set(all.map((r) => r.request_id)).size).toBe(1);
+    expect(stdout).toContain('4 records from 2 services, 1 trace ID.');
+  });
+});
