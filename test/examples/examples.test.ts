@@ -4,11 +4,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
-const examples = join(import.meta.dirname, '..', '..', 'examples');
+const repo = join(import.meta.dirname, '..', '..');
+const examples = join(repo, 'examples');
 const children: ChildProcess[] = [];
 
 afterEach(() => {
@@ -21,8 +24,8 @@ interface Run {
   stderr: () => string;
 }
 
-function start(script: string, args: string[], env: Record<string, string>, cwd: string): Run {
-  const child = spawn(process.execPath, [join(examples, script), ...args], {
+function start(file: string, args: string[], env: Record<string, string>, cwd: string): Run {
+  const child = spawn(process.execPath, [file, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,10 +41,64 @@ function start(script: string, args: string[], env: Record<string, string>, cwd:
 /** Runs a script to its end; fails with its output when it exits non-zero. */
 async function run(script: string, env: Record<string, string> = {}, args: string[] = []) {
   const cwd = tempDir('unitrack-example-');
-  const r = start(script, args, { UNITRACK_DATA_DIR: cwd, ...env }, cwd);
+  const r = start(join(examples, script), args, { UNITRACK_DATA_DIR: cwd, ...env }, cwd);
   const [code] = await once(r.child, 'exit');
   if (code !== 0) throw new Error(`${script} exited ${code}\n--- stdout\n${r.stdout()}\n--- stderr\n${r.stderr()}`);
   return { dir: cwd, stdout: r.stdout(), stderr: r.stderr() };
+}
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Polls until `check` returns a value; the test's timeout bounds the wait. */
+async function eventually<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    await sleep(50);
+  }
+}
+
+/** `unitrack collector` on free ports with its data in `dir`; resolves once it is listening. */
+async function startCollector(dir: string, config = join(repo, 'collector-config', 'default.yaml')) {
+  const [otlp, dashboard] = [await freePort(), await freePort()];
+  const r = start(
+    join(repo, 'bin', 'unitrack.js'),
+    ['collector', '--config', config],
+    {
+      UNITRACK_DATA_DIR: dir,
+      UNITRACK_OTLP_ENDPOINT: `127.0.0.1:${otlp}`,
+      UNITRACK_DASHBOARD_ENDPOINT: `127.0.0.1:${dashboard}`,
+      UNITRACK_WEBHOOK_URL: '',
+      UNITRACK_DASHBOARD_TOKEN: '',
+    },
+    dir,
+  );
+  await eventually(async () => (r.stderr().includes('collector running') ? true : r.child.exitCode === null ? undefined : fail(r)));
+  const stop = async () => {
+    const exited = once(r.child, 'exit');
+    r.child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+  };
+  return { endpoint: `http://127.0.0.1:${otlp}`, dashboard: `http://127.0.0.1:${dashboard}`, stop };
+}
+
+function fail(r: Run): never {
+  throw new Error(`exited ${r.child.exitCode}\n--- stdout\n${r.stdout()}\n--- stderr\n${r.stderr()}`);
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  return (await res.json()) as T;
 }
 
 describe('01-embedded-quickstart', () => {
@@ -98,5 +155,41 @@ describe('02-correlated-services', () => {
     expect(new Set(all.map((r) => r.correlation_id)).size).toBe(1);
     expect(new Set(all.map((r) => r.request_id)).size).toBe(1);
     expect(stdout).toContain('4 records from 2 services, 1 trace ID.');
+  });
+});
+
+interface Group {
+  title: string;
+  count: number;
+  severity: string;
+}
+
+describe('03-otlp-to-collector', () => {
+  it('sends OTLP to unitrack collector, whose dashboard API shows the groups and events', async () => {
+    const dir = tempDir('unitrack-example-');
+    const collector = await startCollector(dir);
+    const { stdout } = await run('03-otlp-to-collector/app.ts', { UNITRACK_ENDPOINT: collector.endpoint });
+    const traceId = /\(trace ([0-9a-f]{32})\)/.exec(stdout)?.[1];
+    expect(stdout).toContain(`sent 72 events to ${collector.endpoint}`);
+
+    // The collector takes the batch at once and processes it on a later turn: wait for it to show.
+    const groups = await eventually(async () => {
+      const { groups } = await getJson<{ groups: Group[] }>(`${collector.dashboard}/api/groups`);
+      return groups.find((g) => g.title.startsWith('TypeError') && g.count === 20) && groups.some((g) => g.severity === 'critical')
+        ? groups
+        : undefined;
+    });
+    expect(groups.find((g) => g.title.startsWith('TypeError'))).toMatchObject({
+      title: 'TypeError: row <NUM>: price <NUM> is not a number',
+      severity: 'high',
+    });
+    const { events } = await getJson<{ events: Record<string, unknown>[] }>(`${collector.dashboard}/api/events?limit=500`);
+    expect(events.filter((e) => e.event === 'import_row_failed')).toHaveLength(20);
+    expect(events.find((e) => e.event === 'mcp_server_failed')).toMatchObject({ severity: 'critical', service: 'shop-importer' });
+    // info is sampled at 10 %: some, never all, of the 50 (all 50 kept has probability 1e-50)
+    expect(events.filter((e) => e.event === 'product_imported').length).toBeLessThan(50);
+    const trace = await getJson<{ events: { trace_id: string }[] }>(`${collector.dashboard}/api/traces/${traceId}`);
+    expect(trace.events.length).toBeGreaterThanOrEqual(22);
+    await collector.stop();
   });
 });

@@ -1,0 +1,44 @@
+// An application that runs no pipeline of its own: it sends its events as OTLP/HTTP to a unitrack
+// collector, which redacts, groups, samples, rate-limits, routes and shows them on its dashboard.
+//
+//   npm start                                          # the collector, in another terminal
+//   npx node examples/03-otlp-to-collector/app.ts      # this application
+//
+// UNITRACK_ENDPOINT points it at another collector (default http://127.0.0.1:4318).
+import { trace } from '@opentelemetry/api';
+import { initTracking, shutdownTracking, track, trackError, trackMcpEvent } from 'unitrack';
+
+const endpoint = process.env.UNITRACK_ENDPOINT ?? 'http://127.0.0.1:4318';
+initTracking({ serviceName: 'shop-importer', serviceVersion: '1.4.0', otlp: { endpoint } });
+
+const tracer = trace.getTracer('shop-importer');
+let sent = 0;
+const traceId = await tracer.startActiveSpan('nightly-import', async (span) => {
+  track({ event: 'import_started', category: 'task', component: 'importer', message: 'Nightly import started' });
+  sent++;
+
+  // 20 failures that differ only in their numbers: the collector's fingerprint processor groups
+  // them into one issue with count 20.
+  for (let row = 1; row <= 20; row++) {
+    trackError('import_row_failed', new TypeError(`row ${row * 37}: price ${row * 3}.99 is not a number`), {
+      component: 'importer',
+      metadata: { row: row * 37, file: 'products.csv' },
+    });
+    sent++;
+  }
+
+  // Info events are many and cheap: the default config keeps about 1 in 10 (sample_rate 0.1).
+  for (let i = 0; i < 50; i++) {
+    track({ event: 'product_imported', category: 'task', component: 'importer', message: `Product ${i} imported` });
+    sent++;
+  }
+
+  trackMcpEvent('mcp_server_failed', 'Pricing MCP server failed to respond', { severity: 'critical', component: 'mcp_client' });
+  sent++;
+  span.end();
+  return span.spanContext().traceId;
+});
+
+// Sends what is still queued (logs and the span) and stops.
+await shutdownTracking();
+console.log(`sent ${sent} events to ${endpoint} (trace ${traceId})`);
