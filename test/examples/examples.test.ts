@@ -193,3 +193,27 @@ describe('03-otlp-to-collector', () => {
     await collector.stop();
   });
 });
+
+describe('04-otelcol-gateway', () => {
+  // The example runs otelcol (built by scripts/build-otelcol.sh, which needs Go) in front of
+  // unitrack. npm test runs no otelcol: this checks the application part only, sending straight to
+  // unitrack collector on the example's own unitrack.yaml (which the gateway would feed).
+  it('app sends its events over OTLP to unitrack collector on the example’s config', async () => {
+    const dir = tempDir('unitrack-example-');
+    const collector = await startCollector(dir, join(examples, '04-otelcol-gateway', 'unitrack.yaml'));
+    const { stdout } = await run('04-otelcol-gateway/app.ts', { OTLP_ENDPOINT: collector.endpoint });
+    expect(stdout).toContain(`sent 6 events (4 below high, 2 high or critical) to ${collector.endpoint}`);
+    const events = await eventually(async () => {
+      const { events } = await getJson<{ events: Record<string, unknown>[] }>(`${collector.dashboard}/api/events`);
+      return events.length === 6 ? events : undefined;
+    });
+    expect(events.find((e) => e.event === 'ledger_unavailable')).toMatchObject({
+      severity: 'critical',
+      service: 'payments',
+      error: { message: 'ledger database unreachable' },
+    });
+    expect(new Set(events.map((e) => e.trace_id)).size).toBe(1);
+    await collector.stop();
+    expect(readJsonLines(join(dir, 'events.jsonl'))).toHaveLength(6);
+  });
+});
