@@ -48,6 +48,13 @@ function int(v: unknown, what: string): number {
   return n;
 }
 
+/** An int64 AnyValue: a number when safe, else the exact decimal string (as the proto decoder does). */
+function int64(v: unknown): number | string {
+  const n = int(v, 'intValue');
+  if (Number.isSafeInteger(n) || typeof v !== 'string' || !/^-?\d{1,20}$/.test(v.trim())) return n;
+  return BigInt(v.trim()).toString();
+}
+
 function hexId(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string' || !/^[0-9a-fA-F]*$/.test(v)) throw new OtlpJsonError('trace and span IDs must be hex strings');
@@ -70,9 +77,9 @@ function anyValue(v: unknown, depth: number): AnyValue {
   const o = obj(v, 'AnyValue');
   if ('stringValue' in o || 'string_value' in o) return String(get(o, 'stringValue', 'string_value'));
   if ('boolValue' in o || 'bool_value' in o) return Boolean(get(o, 'boolValue', 'bool_value'));
-  if ('intValue' in o || 'int_value' in o) return int(get(o, 'intValue', 'int_value'), 'intValue');
+  if ('intValue' in o || 'int_value' in o) return int64(get(o, 'intValue', 'int_value'));
   if ('doubleValue' in o || 'double_value' in o) return Number(get(o, 'doubleValue', 'double_value'));
-  if ('bytesValue' in o || 'bytes_value' in o) return Buffer.from(String(get(o, 'bytesValue', 'bytes_value')), 'base64');
+  if ('bytesValue' in o || 'bytes_value' in o) return new Uint8Array(Buffer.from(String(get(o, 'bytesValue', 'bytes_value')), 'base64'));
   const arr = get(o, 'arrayValue', 'array_value');
   if (arr !== undefined) return list(obj(arr, 'arrayValue'), 'values').map((x) => anyValue(x, depth + 1));
   const kv = get(o, 'kvlistValue', 'kvlist_value');

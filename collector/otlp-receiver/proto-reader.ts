@@ -39,12 +39,15 @@ export class ProtoReader {
     throw new ProtoError('varint too long');
   }
 
-  /** A signed 64-bit varint (int64), two's complement, as a number. */
-  int64(): number {
+  /**
+   * A signed 64-bit varint (int64), two's complement: a number when it is a safe integer, else its
+   * exact decimal string, since a JS number would change its digits (64-bit IDs).
+   */
+  int64(): number | string {
     const start = this.pos;
     const v = this.varint();
-    if (v < 2 ** 63) return v;
-    // Negative: re-read the low 64 bits as a BigInt and sign them.
+    if (v <= Number.MAX_SAFE_INTEGER) return v;
+    // Past 2^53 (or negative): re-read the low 64 bits as a BigInt and sign them.
     this.pos = start;
     let big = 0n;
     let shift = 0n;
@@ -54,7 +57,8 @@ export class ProtoReader {
       if (b < 0x80) break;
       shift += 7n;
     }
-    return Number(BigInt.asIntN(64, big));
+    const n = BigInt.asIntN(64, big);
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
   }
 
   tag(): { field: number; wire: number } {
@@ -112,9 +116,10 @@ export class ProtoReader {
     return textDecoder.decode(this.buf.subarray(start, end));
   }
 
+  /** A copy, as a plain Uint8Array: a Buffer (the request body's type) would JSON-serialize as {type, data}. */
   bytes(): Uint8Array {
     const [start, end] = this.span();
-    return this.buf.slice(start, end);
+    return new Uint8Array(this.buf.subarray(start, end));
   }
 
   hex(): string {

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { decodeLogsJson } from '../../collector/otlp-receiver/json-decode.ts';
+import { readAnyValue } from '../../collector/otlp-receiver/proto-logs.ts';
+import { ProtoReader } from '../../collector/otlp-receiver/proto-reader.ts';
+import { toEventLine } from '../../exporters/event-json.ts';
+
+// AnyValue int64 and bytes as the OpenTelemetry Python SDK sends them (found by
+// test/interop/python-sdk.test.ts): Python ints past 2^53 are common as IDs.
+
+/** An AnyValue with int_value (field 3, varint; negatives as 64-bit two's complement). */
+function intValue(n: bigint): Buffer {
+  let v = BigInt.asUintN(64, n);
+  const out = [3 << 3];
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return Buffer.from(out);
+}
+
+const readInt = (n: bigint) => readAnyValue(new ProtoReader(intValue(n)), 0);
+
+describe('OTLP AnyValue decoding', () => {
+  it('keeps every digit of an int64: a number when safe, else its decimal string', () => {
+    expect(readInt(42n)).toBe(42);
+    expect(readInt(-1n)).toBe(-1);
+    expect(readInt(2n ** 53n - 1n)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(readInt(-(2n ** 53n) + 1n)).toBe(Number.MIN_SAFE_INTEGER);
+    expect(readInt(2n ** 62n + 1n)).toBe('4611686018427387905');
+    expect(readInt(2n ** 63n - 1n)).toBe('9223372036854775807');
+    expect(readInt(-(2n ** 63n))).toBe('-9223372036854775808');
+  });
+
+  it('decodes bytes as a plain Uint8Array copy, written as base64 in JSON lines', () => {
+    const body = Buffer.from([0x3a, 3, 0, 1, 0xff, 0x99]); // bytes_value (field 7) = 00 01 ff, then junk
+    const value = readAnyValue(new ProtoReader(body, 0, 5), 0);
+    expect(Object.getPrototypeOf(value)).toBe(Uint8Array.prototype);
+    expect(Array.from(value as Uint8Array)).toEqual([0, 1, 255]);
+    body[2] = 7;
+    expect((value as Uint8Array)[0]).toBe(0);
+  });
+
+  it('does the same for OTLP JSON, and the JSON lines form keeps both', () => {
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  body: { stringValue: 'x' },
+                  attributes: [
+                    { key: 'order.id', value: { intValue: '4611686018427387905' } },
+                    { key: 'small', value: { intValue: '7' } },
+                    { key: 'raw', value: { bytesValue: 'AAH/' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const [record] = decodeLogsJson(Buffer.from(JSON.stringify(request))).records;
+    expect(record.attributes['order.id']).toBe('4611686018427387905');
+    expect(record.attributes.small).toBe(7);
+    expect(Object.getPrototypeOf(record.attributes.raw)).toBe(Uint8Array.prototype);
+    expect(JSON.parse(toEventLine(record)).attributes).toEqual({ 'order.id': '4611686018427387905', small: 7, raw: 'AAH/' });
+  });
+});
