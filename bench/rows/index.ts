@@ -1,5 +1,7 @@
 import type { Row } from '../lib/types.ts';
 import { callerCost } from './caller-cost.ts';
+import { jsonlWrite } from './jsonl-write.ts';
+import { throughput } from './throughput.ts';
 
 /** Every row, in table order. */
-export const rows: Row[] = [callerCost];
+export const rows: Row[] = [callerCost, throughput, jsonlWrite];
