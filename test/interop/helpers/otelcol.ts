@@ -249,7 +249,9 @@ interface OtlpJsonLine {
 /** Every log record in an otelcol file exporter's output (JSON lines of ExportLogsServiceRequest). */
 export function otlpJsonRecords(text: string): OtlpJsonLogRecord[] {
   const out: OtlpJsonLogRecord[] = [];
-  for (const line of text.split('\n')) {
+  // A line still being written (no newline yet) is left for the next read.
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  for (const line of complete.split('\n')) {
     if (!line.trim()) continue;
     const parsed = JSON.parse(line) as OtlpJsonLine;
     for (const rl of parsed.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) out.push(...(sl.logRecords ?? []));
