@@ -250,3 +250,33 @@ describe('05-pino-bridge', () => {
     expect(stdout).toContain('10 records kept of 19 logged');
   });
 });
+
+describe('06-migrating-from-silos', () => {
+  it('before.ts reports to each silo by hand', async () => {
+    const { dir, stdout } = await run('06-migrating-from-silos/before.ts');
+    const log = readFileSync(join(dir, 'before', 'events.log'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(log.map((l) => JSON.parse(l).type)).toEqual(['order_placed', 'payment_failed', 'mcp_server_failed', 'health_ok']);
+    expect(stdout).toContain('2 webhook posts, 3 dashboard-tracker calls');
+  });
+
+  it('after.ts feeds every destination from one track() per event', async () => {
+    const dashboard = `127.0.0.1:${await freePort()}`;
+    const { dir, stdout } = await run('06-migrating-from-silos/after.ts', {
+      UNITRACK_DASHBOARD_ENDPOINT: dashboard,
+      UNITRACK_WEBHOOK_URL: '', // empty: after.ts uses its own stand-in receiver
+      UNITRACK_WEBHOOK_SECRET: '',
+    });
+    const lines = readJsonLines(join(dir, 'after', 'events.jsonl'));
+    expect(lines.map((l) => l.event)).toEqual(['order_placed', 'payment_failed', 'mcp_server_failed', 'health_ok']);
+    expect(lines[1]).toMatchObject({ severity: 'high', correlation_id: 'order-1234', user: 'user-7', error: { message: 'card declined' } });
+    expect((lines[1].error as { stack: string }).stack).toContain('Caused by: Error: issuer timeout');
+    expect(stdout).toContain('2 unitrack.alert notifications (high and critical only)');
+    expect(stdout).toContain(`http://${dashboard}, latest events: health_ok, mcp_server_failed, payment_failed, order_placed`);
+    const [day] = readdirSync(join(dir, 'after', 'blog'));
+    const blog = readFileSync(join(dir, 'after', 'blog', day), 'utf8');
+    expect(blog).toContain('payment_failed — Payment failed for order 1234');
+    expect(blog).not.toContain('order_placed');
+  });
+});
