@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveOtelcol } from './lib/otelcol.ts';
 import { runChild } from './lib/spawn.ts';
 import { median } from './lib/stats.ts';
 import { isUnavailable, type Row, type SubjectResult } from './lib/types.ts';
@@ -50,6 +51,14 @@ interface RowSummary {
 }
 
 const started = Date.now();
+// otelcol is built (or found in its cache) once, before any row, and handed to the children.
+if (selected.some((r) => r.subjects.some((s) => s.id === 'otelcol'))) {
+  process.stderr.write('otelcol: bash scripts/build-otelcol.sh … ');
+  const o = resolveOtelcol();
+  if ('bin' in o) process.env.UNITRACK_BENCH_OTELCOL = o.bin;
+  else process.env.UNITRACK_BENCH_OTELCOL_UNAVAILABLE = o.unavailable;
+  process.stderr.write(`${'bin' in o ? o.bin : `unavailable: ${o.unavailable}`}\n`);
+}
 const summaries: RowSummary[] = [];
 for (const row of selected) {
   const reps = Number(values.reps ?? (values.quick ? 2 : (row.reps ?? 5)));

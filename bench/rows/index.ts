@@ -1,9 +1,11 @@
 import type { Row } from '../lib/types.ts';
 import { callerCost } from './caller-cost.ts';
 import { jsonlWrite } from './jsonl-write.ts';
+import { latency } from './latency.ts';
 import { memoryClients, memoryGroups, memorySustained } from './memory.ts';
 import { otlpIngest } from './otlp-ingest.ts';
+import { stages } from './stages.ts';
 import { throughput } from './throughput.ts';
 
 /** Every row, in table order. */
-export const rows: Row[] = [callerCost, throughput, jsonlWrite, otlpIngest, memoryGroups, memoryClients, memorySustained];
+export const rows: Row[] = [callerCost, throughput, stages, jsonlWrite, otlpIngest, memoryGroups, memoryClients, memorySustained, latency];

@@ -1,24 +1,24 @@
 /**
- * Records per second through unitrack's processors, alone and chained as in the default pipeline:
- * redaction → fingerprint (when built) → sampler → rate_limiter → routing.
- * Run: node --expose-gc bench/processors.bench.ts [records]
+ * Row 2b. Records per second through each of unitrack's processors alone and chained as in the
+ * default pipeline (redaction → fingerprint → sampler → rate_limiter → routing), in memory, no
+ * exporter: where row 2's time goes. No peer.
  */
 import { type Attributes, TraceFlags } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { Host, ProcessorFactory } from '../collector/component.ts';
-import { defaultRegistry } from '../collector/components.ts';
-import { PipelineRecord } from '../collector/record.ts';
-import { routingFactory } from '../collector/routing/routing-factory.ts';
-import { Telemetry } from '../collector/telemetry.ts';
-import { rateLimiterFactory } from '../processors/rate-limiter/rate-limiter-factory.ts';
-import { redactionFactory } from '../processors/redaction/redaction-factory.ts';
-import { samplerFactory } from '../processors/sampler/sampler-factory.ts';
-import { ATTR_CATEGORY, ATTR_COMPONENT, ATTR_EXCEPTION_MESSAGE, ATTR_FINGERPRINT, ATTR_USER_ID } from '../sdk/attributes.ts';
-import { SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../sdk/severity.ts';
+import type { Host, ProcessorFactory } from '../../collector/component.ts';
+import { defaultRegistry } from '../../collector/components.ts';
+import { PipelineRecord } from '../../collector/record.ts';
+import { routingFactory } from '../../collector/routing/routing-factory.ts';
+import { Telemetry } from '../../collector/telemetry.ts';
+import { rateLimiterFactory } from '../../processors/rate-limiter/rate-limiter-factory.ts';
+import { redactionFactory } from '../../processors/redaction/redaction-factory.ts';
+import { samplerFactory } from '../../processors/sampler/sampler-factory.ts';
+import { ATTR_CATEGORY, ATTR_COMPONENT, ATTR_EXCEPTION_MESSAGE, ATTR_FINGERPRINT, ATTR_USER_ID } from '../../sdk/attributes.ts';
+import { SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../../sdk/severity.ts';
+import type { Row, SubjectResult } from '../lib/types.ts';
 
-const N = Number(process.argv[2] ?? 200_000);
-const RUNS = 5;
+let N = 0;
 
 const host: Host = {
   mode: 'embedded',
@@ -142,8 +142,6 @@ const cases: Case[] = [
   },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 /**
  * Each record is made just before it is emitted, as in a running pipeline (a record made long
  * before is cold in the CPU caches); the time to make the records alone is measured the same way
@@ -156,50 +154,36 @@ function timeRun(p: LogRecordProcessor, fingerprinted: boolean, secrets: boolean
   return performance.now() - t0;
 }
 
-const baselines = new Map<string, number>();
-function baseline(fingerprinted: boolean, secrets: boolean): number {
-  const key = `${fingerprinted}/${secrets}`;
-  let ms = baselines.get(key);
-  if (ms === undefined) {
-    const times: number[] = [];
-    for (let run = 0; run <= RUNS; run++) times.push(timeRun(sink, fingerprinted, secrets));
-    ms = median(times.slice(1));
-    baselines.set(key, ms);
-  }
-  return ms;
-}
+const ids = ['redaction', 'redaction-no-secrets', 'fingerprint', 'sampler', 'rate_limiter', 'routing', 'chain'];
 
-const rows: string[][] = [];
-for (const c of cases) {
-  const secrets = c.secrets ?? true;
-  const base = baseline(c.fingerprinted, secrets);
-  const times: number[] = [];
-  let out = 0;
-  for (let run = 0; run <= RUNS; run++) {
+export const stages: Row = {
+  id: 'stages',
+  title: '2b. Processor stages alone (no exporter)',
+  metrics: [
+    { key: 'records_per_s', label: 'records/s', better: 'higher' },
+    { key: 'ns_per_record', label: 'ns/record', better: 'lower' },
+    { key: 'records_out', label: 'records out', better: 'none' },
+  ],
+  subjects: ids.map((id, k) => ({ id, label: cases[k].name })),
+  iterations: 50_000,
+  smokeIterations: 1_000,
+  reps: 3,
+  note: 'In-memory records made just before each is emitted; the time to make them (measured alone) is subtracted; one warm-up run first. Secrets in one record in 20 unless said otherwise.',
+  async run(subject, n, { tmpDir }): Promise<SubjectResult> {
+    N = n;
+    (host as { dataDir: string }).dataDir = tmpDir;
+    const c = cases[ids.indexOf(subject)];
+    const secrets = c.secrets ?? true;
+    timeRun(sink, c.fingerprinted, secrets);
+    const base = timeRun(sink, c.fingerprinted, secrets);
+    const warm = c.build();
+    timeRun(warm, c.fingerprinted, secrets);
+    await warm.shutdown();
     const p = c.build();
     counted.n = 0;
-    const ms = timeRun(p, c.fingerprinted, secrets);
+    const ms = Math.max(timeRun(p, c.fingerprinted, secrets) - base, 1e-3);
+    const out = counted.n;
     await p.shutdown();
-    if (run > 0) times.push(ms); // run 0 warms up
-    out = counted.n;
-  }
-  const ms = Math.max(median(times) - base, 1e-3);
-  rows.push([
-    c.name,
-    String(N),
-    ms.toFixed(1),
-    Math.round((N / ms) * 1000).toLocaleString('en-US'),
-    ((ms * 1e6) / N).toFixed(0),
-    String(out),
-  ]);
-}
-
-const header = ['stage', 'records', 'median ms (net)', 'records/s', 'ns/record', 'records out'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (r: string[]) => `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
-console.log(
-  `unitrack processors, Node ${process.version}, ${N} records per run, median of ${RUNS} runs, time to make the records subtracted`,
-);
-console.log(line(header));
-console.log(`|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`);
-for (const r of rows) console.log(line(r));
+    return { records_per_s: (n / ms) * 1000, ns_per_record: (ms * 1e6) / n, records_out: out };
+  },
+};

@@ -124,7 +124,7 @@ export const throughput: Row = {
     { id: 'unitrack-keep-all', label: 'same processors, sampler rates 1 and rate limits off (every event written)', vs: ['otel'] },
     { id: 'otel', label: 'OpenTelemetry BatchLogRecordProcessor (queue 16384) → JSON.stringify → fs write stream' },
   ],
-  iterations: 200_000,
+  iterations: 50_000,
   smokeIterations: 3_000,
   goals: [
     { text: 'unitrack ≥ 300,000 events/s (realistic)', check: (m) => m.unitrack && m.unitrack.events_per_s >= 300_000 },
