@@ -163,7 +163,11 @@ export class Service implements IngestSink {
   /** Whether a receiver may take a batch of `n`; a batch larger than any queue is taken once all is idle. */
   #admits(n: number): boolean {
     if (n <= this.#headroom()) return true;
-    return this.queue.size === 0 && [...this.#exportQueues.values()].every((q) => q.idle) && n <= this.queue.capacity;
+    const queues = [...this.#exportQueues.values()];
+    if (this.queue.size !== 0 || !queues.every((q) => q.idle) || n > this.queue.capacity) return false;
+    // Taken, so it must not be lost: let it past the capacity of the queues it may overflow.
+    for (const q of queues) q.allowBurst(n);
+    return true;
   }
 
   /** Records from the embedded SDK: they enter every pipeline with an `otlp` receiver. */

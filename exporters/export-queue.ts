@@ -28,6 +28,8 @@ export class ExportQueue implements LogRecordProcessor {
   #inFlight: Promise<void> | undefined;
   #scheduled = false;
   #closed = false;
+  /** Records still let in past capacity: see `allowBurst`. */
+  #burst = 0;
   readonly #sent: Counter;
   readonly #failed: Counter;
   readonly #dropped: Counter;
@@ -64,11 +66,21 @@ export class ExportQueue implements LogRecordProcessor {
     return this.size === 0 && !this.#inFlight;
   }
 
+  /**
+   * Lets the next `n` records in even past capacity. The service admits a batch larger than a
+   * queue once everything is idle (else it could never be delivered); having accepted it, it must
+   * not lose it. Memory stays bounded by the ingest queue's capacity.
+   */
+  allowBurst(n: number): void {
+    this.#burst = Math.max(this.#burst, n);
+  }
+
   onEmit(record: ReadWriteLogRecord): void {
-    if (this.#closed || this.size >= this.#capacity) {
+    if (this.#closed || (this.size >= this.#capacity && this.#burst === 0)) {
       this.#dropped.add();
       return;
     }
+    if (this.#burst > 0) this.#burst--;
     this.#items.push(record);
     this.#schedule();
   }
