@@ -4,6 +4,7 @@
 //   npx node examples/05-pino-bridge/app.ts
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { logs } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import pino from 'pino';
@@ -20,6 +21,10 @@ const provider = new LoggerProvider({
   resource: resourceFromAttributes({ 'service.name': 'orders-worker' }),
   processors: [unitrackProcessor(join(import.meta.dirname, 'unitrack.yaml'))],
 });
+// Only needed if the application also calls unitrack's track(): with unitrackProcessor() in use,
+// track() emits through the global logs API, so it must know this provider.
+logs.setGlobalLoggerProvider(provider);
+
 const log = pino(
   { level: 'debug' },
   pino.multistream([
