@@ -44,12 +44,16 @@ export function track(event: TrackEvent): void {
     if (typeof name !== 'string' || name === '') throw new TypeError('track() needs an `event` name (a non-empty string)');
     const severity: Severity = parseSeverity(event.severity) ?? (event.error !== undefined ? 'high' : 'info');
 
-    const attributes: LogAttributes = Object.create(null);
+    // A plain object keeps V8's fast properties (a null-prototype object is a dictionary, and the
+    // SDK's Object.entries over it was half of track()'s time); `__proto__` stays an own data key.
+    const attributes: LogAttributes = {};
     const metadata = event.metadata;
     if (metadata) {
       for (const key of Object.keys(metadata)) {
         const v = metadata[key];
-        attributes[key] = typeof v === 'number' || typeof v === 'boolean' ? v : toAnyValue(v, stats);
+        const value = typeof v === 'number' || typeof v === 'boolean' ? v : toAnyValue(v, stats);
+        if (key === '__proto__') Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+        else attributes[key] = value;
       }
     }
     if (event.category) attributes[A.ATTR_CATEGORY] = String(event.category);
