@@ -17,6 +17,7 @@ async function startService(file: string, env: Record<string, string>): Promise<
     env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  process.on('exit', () => child.kill()); // never leave a service behind, even if this script fails
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   return { child, url: line.slice(line.indexOf('http://')) };
 }
