@@ -4,7 +4,7 @@
 // examples, so they run concurrently.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,9 +15,19 @@ const repo = join(import.meta.dirname, '..', '..');
 const examples = join(repo, 'examples');
 const children: ChildProcess[] = [];
 
+const dirs: string[] = [];
+
 afterAll(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** A temp dir for one example run, removed after the file. */
+function scratch(): string {
+  const dir = tempDir('unitrack-example-');
+  dirs.push(dir);
+  return dir;
+}
 
 interface Run {
   child: ChildProcess;
@@ -41,7 +51,7 @@ function start(file: string, args: string[], env: Record<string, string>, cwd: s
 
 /** Runs a script to its end; fails with its output when it exits non-zero. */
 async function run(script: string, env: Record<string, string> = {}, args: string[] = []) {
-  const cwd = tempDir('unitrack-example-');
+  const cwd = scratch();
   const r = start(join(examples, script), args, { UNITRACK_DATA_DIR: cwd, ...env }, cwd);
   const [code] = await once(r.child, 'exit');
   if (code !== 0) throw new Error(`${script} exited ${code}\n--- stdout\n${r.stdout()}\n--- stderr\n${r.stderr()}`);
@@ -168,7 +178,7 @@ describe.concurrent('examples', () => {
 
   describe('03-otlp-to-collector', () => {
     it('sends OTLP to unitrack collector, whose dashboard API shows the groups and events', async () => {
-      const dir = tempDir('unitrack-example-');
+      const dir = scratch();
       const collector = await startCollector(dir);
       const { stdout } = await run('03-otlp-to-collector/app.ts', { UNITRACK_ENDPOINT: collector.endpoint });
       const traceId = /\(trace ([0-9a-f]{32})\)/.exec(stdout)?.[1];
@@ -201,7 +211,7 @@ describe.concurrent('examples', () => {
     // unitrack. npm test runs no otelcol: this checks the application part only, sending straight to
     // unitrack collector on the example's own unitrack.yaml (which the gateway would feed).
     it('app sends its events over OTLP to unitrack collector on the example’s config', async () => {
-      const dir = tempDir('unitrack-example-');
+      const dir = scratch();
       const collector = await startCollector(dir, join(examples, '04-otelcol-gateway', 'unitrack.yaml'));
       const { stdout } = await run('04-otelcol-gateway/app.ts', { OTLP_ENDPOINT: collector.endpoint });
       expect(stdout).toContain(`sent 6 events (4 below high, 2 high or critical) to ${collector.endpoint}`);
