@@ -11,7 +11,7 @@ export const RESULT_PREFIX = 'BENCH_RESULT ';
 
 const [rowId, subject, n] = process.argv.slice(2);
 const row = rows.find((r) => r.id === rowId);
-if (!row || !row.subjects.some((s) => s.id === subject)) {
+if (!row?.subjects.some((s) => s.id === subject)) {
   console.error(`unknown row/subject ${rowId}/${subject}`);
   process.exit(2);
 }

@@ -6,7 +6,7 @@
  * over repetitions) and ratios against the peers measured in the same run. Writes the table as
  * JSON and Markdown to bench/results/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -48,6 +48,8 @@ interface RowSummary {
   metrics: Row['metrics'];
   subjects: SubjectSummary[];
   goals: { text: string; met: boolean | undefined }[];
+  measuredAt: string;
+  reps: number;
 }
 
 const started = Date.now();
@@ -102,6 +104,8 @@ for (const row of selected) {
   }
   const medians = Object.fromEntries(subjects.map((s) => [s.id, s.unavailable ? undefined : s.median]));
   summaries.push({
+    measuredAt: new Date().toISOString(),
+    reps,
     id: row.id,
     title: row.title,
     note: row.note,
@@ -119,6 +123,20 @@ for (const row of selected) {
       return { text: g.text, met };
     }),
   });
+}
+
+// With --rows, the other rows of the last run of the same kind are kept: the file stays one table.
+{
+  const previous = join(values.out, `${values.quick ? 'quick' : 'latest'}.json`);
+  if (values.rows && existsSync(previous)) {
+    try {
+      const old = JSON.parse(readFileSync(previous, 'utf8')) as { rows: RowSummary[] };
+      const merged = allRows
+        .map((r) => summaries.find((s) => s.id === r.id) ?? old.rows.find((s) => s.id === r.id))
+        .filter((s): s is RowSummary => !!s);
+      summaries.splice(0, summaries.length, ...merged);
+    } catch {}
+  }
 }
 
 function fmt(x: number | undefined): string {
@@ -165,11 +183,12 @@ for (const l of lines) md.push(`| ${l.map(esc).join(' | ')} |`);
 md.push('');
 md.push('## Goals');
 md.push('');
-for (const r of summaries) for (const g of r.goals) md.push(`- ${g.met === undefined ? '❔ not measured' : g.met ? '✅ met' : '❌ missed'}: ${r.title}: ${g.text}`);
+for (const r of summaries)
+  for (const g of r.goals) md.push(`- ${g.met === undefined ? '❔ not measured' : g.met ? '✅ met' : '❌ missed'}: ${r.title}: ${g.text}`);
 md.push('');
 md.push('## Notes');
 md.push('');
-for (const r of summaries) if (r.note) md.push(`- ${r.title}: ${r.note}`);
+for (const r of summaries) md.push(`- ${r.title} (${r.reps} repetitions, finished ${r.measuredAt}): ${r.note ?? ''}`);
 md.push('');
 const markdown = md.join('\n');
 

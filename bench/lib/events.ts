@@ -26,7 +26,16 @@ const TEMPLATES: ((i: number) => string)[] = [
   (i) => `order ${i} shipped to warehouse ${i % 17}`,
   (i) => `retrying request ${i} to upstream (attempt ${i % 5})`,
 ];
-const EVENTS = ['mcp_server_failed', 'user_login', 'upstream_error', 'payment_declined', 'cache_miss', 'task_done', 'order_shipped', 'retry'];
+const EVENTS = [
+  'mcp_server_failed',
+  'user_login',
+  'upstream_error',
+  'payment_declined',
+  'cache_miss',
+  'task_done',
+  'order_shipped',
+  'retry',
+];
 const CATEGORIES = ['mcp', 'task', 'health', 'dashboard'];
 const SEVERITIES: BenchSeverity[] = ['info', 'info', 'info', 'low', 'medium', 'medium', 'high', 'info'];
 
@@ -64,7 +73,12 @@ export const SEVERITY_TEXT: Record<BenchSeverity, string> = { info: 'INFO', low:
 /** The nearest pino level. */
 export const PINO_LEVEL: Record<BenchSeverity, 'info' | 'warn' | 'error'> = { info: 'info', low: 'info', medium: 'warn', high: 'error' };
 /** The nearest Sentry level. */
-export const SENTRY_LEVEL: Record<BenchSeverity, 'info' | 'warning' | 'error'> = { info: 'info', low: 'info', medium: 'warning', high: 'error' };
+export const SENTRY_LEVEL: Record<BenchSeverity, 'info' | 'warning' | 'error'> = {
+  info: 'info',
+  low: 'info',
+  medium: 'warning',
+  high: 'error',
+};
 
 /** The attributes track() puts on the record for this event (what a bare OpenTelemetry user would emit). */
 export function otelAttributes(e: BenchEvent): Record<string, string | number> {

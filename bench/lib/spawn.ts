@@ -33,7 +33,8 @@ export function runChild(
         .reverse()
         .find((l) => l.startsWith(PREFIX));
       if (line) resolve(JSON.parse(line.slice(PREFIX.length)));
-      else resolve({ unavailable: `child failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-3).join(' ').slice(0, 300)}` });
+      else
+        resolve({ unavailable: `child failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-3).join(' ').slice(0, 300)}` });
     });
   });
 }

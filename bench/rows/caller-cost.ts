@@ -197,13 +197,23 @@ export const callerCost: Row = {
   iterations: 100_000,
   smokeIterations: 2_000,
   goals: [
-    { text: 'unitrack within 1.25× of bare logger.emit (median)', check: (m) => m.unitrack && m.otel && m.unitrack.ns_median <= 1.25 * m.otel.ns_median },
+    {
+      text: 'unitrack within 1.25× of bare logger.emit (median)',
+      check: (m) => m.unitrack && m.otel && m.unitrack.ns_median <= 1.25 * m.otel.ns_median,
+    },
     { text: 'unitrack faster than pino (median)', check: (m) => m.unitrack && m.pino && m.unitrack.ns_median < m.pino.ns_median },
     { text: 'unitrack faster than Sentry (median)', check: (m) => m.unitrack && m.sentry && m.unitrack.ns_median < m.sentry.ns_median },
   ],
   note: `${BATCH} calls timed together, pipeline drained (untimed) every ${DRAIN} calls; p99 is over the ${BATCH}-call batches; a warm-up of a fifth of the calls first.`,
   async run(subject, iterations, { tmpDir }) {
-    const h = subject === 'unitrack' ? await unitrack(tmpDir) : subject === 'otel' ? await otel() : subject === 'pino' ? await pino() : await sentry();
+    const h =
+      subject === 'unitrack'
+        ? await unitrack(tmpDir)
+        : subject === 'otel'
+          ? await otel()
+          : subject === 'pino'
+            ? await pino()
+            : await sentry();
     return measure(h, iterations);
   },
 };

@@ -36,7 +36,15 @@ async function pinoFile(path: string, n: number): Promise<void> {
     return {
       level: PINO_LEVEL[e.severity],
       msg: e.message,
-      obj: { event: e.event, category: e.category, component: e.component, user: e.user, trace_id: ids.traceId, span_id: ids.spanId, ...e.metadata },
+      obj: {
+        event: e.event,
+        category: e.category,
+        component: e.component,
+        user: e.user,
+        trace_id: ids.traceId,
+        span_id: ids.spanId,
+        ...e.metadata,
+      },
     };
   });
   await new Promise<void>((resolve) => dest.once('ready', () => resolve()));
@@ -62,7 +70,7 @@ export const jsonlWrite: Row = {
   ],
   subjects: [
     { id: 'jsonfile', label: 'unitrack jsonfile exporter (batches of 512)', vs: ['pino'] },
-    { id: 'pino', label: "pino.destination({ sync: false, minLength: 4096 })" },
+    { id: 'pino', label: 'pino.destination({ sync: false, minLength: 4096 })' },
   ],
   iterations: 300_000,
   smokeIterations: 3_000,

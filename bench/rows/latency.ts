@@ -88,7 +88,13 @@ export const latency: Row = {
     await sleep(200);
     for (let i = 0; i < n; i++) {
       sent.set(i, performance.now());
-      sdk.track({ event: 'latency_probe', severity: 'high', category: 'task', message: `probe ${newWord(i)} failed`, metadata: { probe: i } });
+      sdk.track({
+        event: 'latency_probe',
+        severity: 'high',
+        category: 'task',
+        message: `probe ${newWord(i)} failed`,
+        metadata: { probe: i },
+      });
       await sleep(INTERVAL_MS);
     }
     for (let i = 0; i < 100 && (toDashboard.length < n || toWebhook.length < n); i++) await sleep(50);

@@ -53,11 +53,23 @@ export const memoryGroups: Row = {
         const fp = i.toString(16).padStart(16, '0');
         const g = m.get(fp);
         if (!g)
-          m.set(fp, { fingerprint: fp, title: `feature flag ${newWord(i)} missing`, message: `feature flag ${newWord(i)} missing in task ${i}`, count: 1, firstSeen: now, lastSeen: now, severity: 'high' });
+          m.set(fp, {
+            fingerprint: fp,
+            title: `feature flag ${newWord(i)} missing`,
+            message: `feature flag ${newWord(i)} missing in task ${i}`,
+            count: 1,
+            firstSeen: now,
+            lastSeen: now,
+            severity: 'high',
+          });
       }
       keep = m;
     } else {
-      const store = new GroupStore({ path: join(tmpDir, 'groups.db'), maxGroups: subject === 'groupstore' ? n * 2 : 20_000, flushIntervalMs: 3_600_000 });
+      const store = new GroupStore({
+        path: join(tmpDir, 'groups.db'),
+        maxGroups: subject === 'groupstore' ? n * 2 : 20_000,
+        flushIntervalMs: 3_600_000,
+      });
       for (let i = 0; i < n; i++) {
         const fp = i.toString(16).padStart(16, '0');
         const e = benchEvent(i, 1);
@@ -72,7 +84,7 @@ export const memoryGroups: Row = {
             isError: true,
             user,
             time: now,
-            event: () => ({ time: new Date(now).toISOString(), severity: 'HIGH', event: e.event, message: e.message, fingerprint: fp }),
+            event: () => ({ time: new Date(now).toISOString(), severity: 'high', event: e.event, message: e.message, fingerprint: fp }),
           });
         }
       }
@@ -108,7 +120,11 @@ export const memoryClients: Row = {
     let close: () => Promise<void>;
     if (subject === 'dashboard') {
       const host = benchHost(tmpDir);
-      const exporter = dashboardFactory.create({ id: 'dashboard', config: dashboardConfig.parse({ endpoint: '127.0.0.1:0', store: { path: join(tmpDir, 'dash.db') } }), host });
+      const exporter = dashboardFactory.create({
+        id: 'dashboard',
+        config: dashboardConfig.parse({ endpoint: '127.0.0.1:0', store: { path: join(tmpDir, 'dash.db') } }),
+        host,
+      });
       for (let i = 0; i < 100 && !host.shared.get(DASHBOARD_KEY); i++) await sleep(50);
       const shared = host.shared.get(DASHBOARD_KEY) as { url: string } | undefined;
       if (!shared) throw new Error('the dashboard did not listen');
@@ -190,7 +206,15 @@ export const memorySustained: Row = {
       sdk.initTracking({ dataDir: join(tmpDir, 'data'), handleSignals: false, serviceName: 'bench' });
       call = (i) => {
         const e = benchEvent(i);
-        sdk.track({ event: e.event, severity: e.severity, category: e.category, component: e.component, message: e.message, user: e.user, metadata: e.metadata });
+        sdk.track({
+          event: e.event,
+          severity: e.severity,
+          category: e.category,
+          component: e.component,
+          message: e.message,
+          user: e.user,
+          metadata: e.metadata,
+        });
       };
       drops = () => {
         const t = sdk.sdkTelemetry() ?? new Telemetry();
@@ -203,12 +227,16 @@ export const memorySustained: Row = {
       const logger = pino(dest);
       call = (i) => {
         const e = benchEvent(i);
-        logger[PINO_LEVEL[e.severity]]({ event: e.event, category: e.category, component: e.component, user: e.user, ...e.metadata }, e.message);
+        logger[PINO_LEVEL[e.severity]](
+          { event: e.event, category: e.category, component: e.component, user: e.user, ...e.metadata },
+          e.message,
+        );
       };
-      stop = () => new Promise<void>((r) => {
-        dest.once('close', () => r());
-        dest.end();
-      });
+      stop = () =>
+        new Promise<void>((r) => {
+          dest.once('close', () => r());
+          dest.end();
+        });
     }
     const every = duration >= 30 ? 5000 : 500;
     const samples: { t: number; rss: number }[] = [];

@@ -120,7 +120,13 @@ export const otlpIngest: Row = {
       const cfg = join(tmpDir, 'unitrack.yaml');
       writeFileSync(
         cfg,
-        JSON.stringify(jsonlPipelineConfig({ jsonPath: join(tmpDir, 'events.jsonl'), endpoint: `127.0.0.1:${port}`, bare: subject === 'unitrack-batch' })),
+        JSON.stringify(
+          jsonlPipelineConfig({
+            jsonPath: join(tmpDir, 'events.jsonl'),
+            endpoint: `127.0.0.1:${port}`,
+            bare: subject === 'unitrack-batch',
+          }),
+        ),
       );
       child = spawn(process.execPath, [UNITRACK_BIN, 'collector', '--config', cfg], { cwd: tmpDir, stdio: ['ignore', 'ignore', 'pipe'] });
     }
