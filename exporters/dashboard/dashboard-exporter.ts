@@ -13,7 +13,6 @@ export interface DashboardExporterOptions {
   storePath: string;
   maxEvents: number;
   bufferSize: number;
-  clientQueueSize: number;
   heartbeatMs: number;
   retryMs: number;
 }
@@ -36,7 +35,6 @@ export class DashboardExporter implements LogRecordExporter {
     this.events = new EventStore(options.storePath, options.maxEvents);
     this.hub = new StreamHub({
       bufferSize: options.bufferSize,
-      clientQueueSize: options.clientQueueSize,
       heartbeatMs: options.heartbeatMs,
       retryMs: options.retryMs,
       telemetry: host.telemetry,

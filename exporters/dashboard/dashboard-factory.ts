@@ -12,10 +12,8 @@ export const dashboardConfig = z
     endpoint: z.string().default('127.0.0.1:4319'),
     /** Bearer token for the API and the page. */
     token: z.string().default(''),
-    /** Recent events kept for replay to reconnecting stream clients. */
+    /** Recent events kept for stream clients: replay on reconnect, and how far a slow client may fall behind before it is dropped. */
     buffer_size: z.int().positive().default(10_000),
-    /** Events queued for a client whose socket is full; past this it is dropped. */
-    client_queue_size: z.int().positive().default(100),
     heartbeat_interval: duration.prefault('10s'),
     /** Reconnection delay told to stream clients, in milliseconds. */
     retry: z.int().nonnegative().default(2000),
@@ -60,7 +58,6 @@ export const dashboardFactory: ExporterFactory<typeof dashboardConfig> = {
         storePath: config.store.path ?? join(host.dataDir, 'dashboard.db'),
         maxEvents: config.store.max_events,
         bufferSize: config.buffer_size,
-        clientQueueSize: config.client_queue_size,
         heartbeatMs: config.heartbeat_interval,
         retryMs: config.retry,
       },

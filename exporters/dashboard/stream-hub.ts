@@ -10,26 +10,38 @@ export interface StreamFilter {
 }
 
 export interface StreamHubOptions {
-  /** Recent events kept for replay to reconnecting clients. */
+  /** Recent events kept for replay to reconnecting clients and for clients that fall behind. */
   bufferSize: number;
-  /** Events queued for one client while its socket is full; past this the client is dropped. */
-  clientQueueSize: number;
   heartbeatMs: number;
   /** The reconnection delay clients are told (`retry:`). */
   retryMs: number;
   telemetry: Telemetry;
 }
 
-/** One connected stream: a response, its filter, and a bounded queue used only while the socket is full. */
+/** An event of the ring with its SSE frame, built once for every client. */
+interface RingEntry {
+  readonly id: number;
+  readonly stored: StoredEvent;
+  frame: string | undefined;
+}
+
+/**
+ * One connected stream. It holds no queue of its own: `cursor` is the id of the last event it has
+ * been given (or skipped by its filter), and it reads forward from the shared ring whenever its
+ * socket can take more. So a client costs the same whether it is fast or slow.
+ */
 class StreamClient {
   readonly res: ServerResponse;
   readonly filter: StreamFilter;
-  queue: string[] | undefined;
+  cursor: number;
+  /** The socket is full; writing resumes on `drain`. */
+  waiting = false;
   closed = false;
 
-  constructor(res: ServerResponse, filter: StreamFilter) {
+  constructor(res: ServerResponse, filter: StreamFilter, cursor: number) {
     this.res = res;
     this.filter = filter;
+    this.cursor = cursor;
   }
 
   matches(e: StoredEvent): boolean {
@@ -43,13 +55,17 @@ class StreamClient {
 
 /**
  * Server-Sent Events for the live tail. Ids are the event store's ids, so they increase strictly
- * across restarts; a client that reconnects with `Last-Event-ID` gets exactly what it missed from
- * the ring buffer, or an explicit `reset` when the buffer no longer reaches back. A client whose
- * socket stays full past its queue is dropped rather than buffered without end.
+ * across restarts. Every client reads from one bounded ring of recent events at its own pace: live
+ * events and the replay a reconnecting client asks for with `Last-Event-ID` are the same code path.
+ * A client is dropped only when it falls so far behind that the ring no longer holds what it has
+ * not read; a reconnecting client whose `Last-Event-ID` the ring no longer reaches gets `reset`.
+ * Memory is the ring plus one socket buffer per client, however slow the clients are.
  */
 export class StreamHub {
   readonly #o: StreamHubOptions;
-  readonly #ring: StoredEvent[] = [];
+  readonly #ring: RingEntry[] = [];
+  /** Index in #ring of the oldest entry (the ring is an array used circularly once full). */
+  #start = 0;
   readonly #clients = new Set<StreamClient>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #streamed: Counter;
@@ -61,13 +77,16 @@ export class StreamHub {
     const t = options.telemetry;
     t.gauge('unitrack_dashboard_stream_clients', 'Connected live-tail clients.', () => this.#clients.size);
     this.#streamed = t.counter('unitrack_dashboard_events_streamed_total', 'Events written to live-tail clients.');
-    this.#slowDropped = t.counter('unitrack_dashboard_slow_clients_dropped_total', 'Live-tail clients dropped for reading too slowly.');
+    this.#slowDropped = t.counter(
+      'unitrack_dashboard_slow_clients_dropped_total',
+      'Live-tail clients dropped because they fell behind the replay buffer.',
+    );
     this.#resets = t.counter(
       'unitrack_dashboard_stream_resets_total',
       'Reconnections told to reload because the buffer no longer reached back.',
     );
     this.#heartbeat = setInterval(() => {
-      for (const c of this.#clients) this.#send(c, ': heartbeat\n\n');
+      for (const c of this.#clients) if (!c.waiting) this.#write(c, ': heartbeat\n\n');
     }, options.heartbeatMs).unref();
   }
 
@@ -76,25 +95,19 @@ export class StreamHub {
   }
 
   get latestId(): number {
-    return this.#ring.at(-1)?.id ?? 0;
+    return this.#at(this.#ring.length - 1)?.id ?? 0;
   }
 
   /** Events from before a restart (oldest first), so replay works across it. */
   seed(events: StoredEvent[]): void {
-    this.#ring.push(...events.slice(-this.#o.bufferSize));
+    for (const e of events.slice(-this.#o.bufferSize)) this.#push(e);
   }
 
   publish(events: StoredEvent[]): void {
-    for (const e of events) {
-      this.#ring.push(e);
-      if (this.#ring.length > this.#o.bufferSize) this.#ring.shift();
-      let frame: string | undefined;
-      for (const c of this.#clients) {
-        if (!c.matches(e)) continue;
-        frame ??= `id: ${e.id}\ndata: ${JSON.stringify(e.event)}\n\n`;
-        this.#send(c, frame);
-        this.#streamed.add();
-      }
+    for (const e of events) this.#push(e);
+    for (const c of this.#clients) {
+      if (!c.waiting) this.#pump(c);
+      else if (!this.#reaches(c.cursor)) this.#dropSlow(c);
     }
   }
 
@@ -107,65 +120,23 @@ export class StreamHub {
     });
     res.flushHeaders();
     req.socket.setNoDelay(true);
-    const client = new StreamClient(res, filter);
+    const latest = this.latestId;
+    let head = `retry: ${this.#o.retryMs}\n\n`;
+    let cursor = latest;
+    if (lastEventId === undefined) {
+      head += `id: ${latest}\nevent: hello\ndata: ${JSON.stringify({ latest })}\n\n`;
+    } else if (this.#reaches(lastEventId)) {
+      cursor = lastEventId;
+    } else {
+      this.#resets.add();
+      head += `id: ${latest}\nevent: reset\ndata: ${JSON.stringify({ latest, since: lastEventId })}\n\n`;
+    }
+    const client = new StreamClient(res, filter, cursor);
     this.#clients.add(client);
     const close = () => this.#drop(client);
     res.on('close', close);
     res.on('error', close);
-    let head = `retry: ${this.#o.retryMs}\n\n`;
-    const latest = this.latestId;
-    if (lastEventId === undefined) {
-      head += `id: ${latest}\nevent: hello\ndata: ${JSON.stringify({ latest })}\n\n`;
-    } else {
-      const oldest = this.#ring[0]?.id;
-      const reaches = lastEventId <= latest && (oldest === undefined ? lastEventId === latest : oldest <= lastEventId + 1);
-      if (!reaches) {
-        this.#resets.add();
-        head += `id: ${latest}\nevent: reset\ndata: ${JSON.stringify({ latest, since: lastEventId })}\n\n`;
-      } else {
-        for (const e of this.#ring)
-          if (e.id > lastEventId && client.matches(e)) head += `id: ${e.id}\ndata: ${JSON.stringify(e.event)}\n\n`;
-      }
-    }
-    this.#send(client, head);
-  }
-
-  #send(c: StreamClient, chunk: string): void {
-    if (c.closed) return;
-    if (c.queue) {
-      if (c.queue.length >= this.#o.clientQueueSize) {
-        this.#slowDropped.add();
-        this.#drop(c);
-        c.res.destroy();
-        return;
-      }
-      c.queue.push(chunk);
-      return;
-    }
-    if (!c.res.write(chunk)) {
-      c.queue = [];
-      c.res.once('drain', () => this.#drain(c));
-    }
-  }
-
-  #drain(c: StreamClient): void {
-    const queued = c.queue ?? [];
-    c.queue = undefined;
-    for (let i = 0; i < queued.length; i++) {
-      if (c.closed) return;
-      if (!c.res.write(queued[i])) {
-        c.queue = queued.slice(i + 1);
-        c.res.once('drain', () => this.#drain(c));
-        return;
-      }
-    }
-  }
-
-  #drop(c: StreamClient): void {
-    if (c.closed) return;
-    c.closed = true;
-    c.queue = undefined;
-    this.#clients.delete(c);
+    if (this.#write(client, head)) this.#pump(client);
   }
 
   close(): void {
@@ -174,5 +145,82 @@ export class StreamHub {
       this.#drop(c);
       c.res.end();
     }
+  }
+
+  /** True when every event after `lastEventId` is still in the ring. */
+  #reaches(lastEventId: number): boolean {
+    const latest = this.latestId;
+    const oldest = this.#at(0)?.id;
+    return lastEventId <= latest && (oldest === undefined ? lastEventId === latest : oldest <= lastEventId + 1);
+  }
+
+  /** Writes the client's unread events from the ring until its socket is full or it is current. */
+  #pump(c: StreamClient): void {
+    if (c.closed || c.cursor >= this.latestId) return;
+    if (!this.#reaches(c.cursor)) {
+      this.#dropSlow(c);
+      return;
+    }
+    for (let i = this.#indexAfter(c.cursor); i < this.#ring.length; i++) {
+      const entry = this.#at(i) as RingEntry;
+      c.cursor = entry.id;
+      if (!c.matches(entry.stored)) continue;
+      entry.frame ??= `id: ${entry.id}\ndata: ${JSON.stringify(entry.stored.event)}\n\n`;
+      this.#streamed.add();
+      if (!this.#write(c, entry.frame)) return;
+    }
+  }
+
+  /** Writes a chunk; on a full socket marks the client waiting and pumps again on `drain`. */
+  #write(c: StreamClient, chunk: string): boolean {
+    if (c.closed) return false;
+    if (c.res.write(chunk)) return true;
+    c.waiting = true;
+    c.res.once('drain', () => {
+      c.waiting = false;
+      this.#pump(c);
+    });
+    return false;
+  }
+
+  /** The ring no longer holds what the client has not read: it cannot be served without a gap. */
+  #dropSlow(c: StreamClient): void {
+    this.#slowDropped.add();
+    this.#drop(c);
+    c.res.destroy();
+  }
+
+  #drop(c: StreamClient): void {
+    if (c.closed) return;
+    c.closed = true;
+    this.#clients.delete(c);
+  }
+
+  #push(stored: StoredEvent): void {
+    const entry: RingEntry = { id: stored.id, stored, frame: undefined };
+    if (this.#ring.length < this.#o.bufferSize) {
+      this.#ring.push(entry);
+      return;
+    }
+    this.#ring[this.#start] = entry;
+    this.#start = (this.#start + 1) % this.#ring.length;
+  }
+
+  /** The i-th oldest entry. */
+  #at(i: number): RingEntry | undefined {
+    if (i < 0 || i >= this.#ring.length) return undefined;
+    return this.#ring[(this.#start + i) % this.#ring.length];
+  }
+
+  /** The logical index of the first entry with an id above `id` (ids increase along the ring). */
+  #indexAfter(id: number): number {
+    let lo = 0;
+    let hi = this.#ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.#at(mid) as RingEntry).id <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }

@@ -9,7 +9,7 @@ let service: Service;
 let url: string;
 
 beforeAll(async () => {
-  ({ service, url } = await dashboardService({ dashboard: { buffer_size: 5, heartbeat_interval: '50ms', client_queue_size: 5 } }));
+  ({ service, url } = await dashboardService({ dashboard: { buffer_size: 5, heartbeat_interval: '50ms' } }));
 });
 afterAll(() => service.shutdown());
 

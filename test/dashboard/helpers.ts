@@ -82,6 +82,7 @@ export function readStream(
           resolve(frames);
         }
       });
+      res.on('close', () => resolve(frames));
     });
     req.on('error', (e) => (frames.length ? resolve(frames) : reject(e)));
     req.end();
