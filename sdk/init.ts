@@ -36,7 +36,7 @@ export interface InitOptions {
   handleSignals?: boolean;
   /** Register a context manager, W3C propagators and a tracer provider where the application has none. Default true. */
   registerGlobals?: boolean;
-  /** Default directory for component state. Default `./data`. */
+  /** Directory for component state; also fills `${env:UNITRACK_DATA_DIR}` in the config. Default `$UNITRACK_DATA_DIR`, else `./data`. */
   dataDir?: string;
 }
 

@@ -9,7 +9,7 @@ import { useGlobalLogger } from './state.ts';
 export interface UnitrackProcessorOptions {
   /** A config file (or several, merged), a config object, or the embedded default. */
   config?: ConfigInput;
-  /** Default directory for component state. Default `./data`. */
+  /** Directory for component state; also fills `${env:UNITRACK_DATA_DIR}` in the config. Default `$UNITRACK_DATA_DIR`, else `./data`. */
   dataDir?: string;
   /** Records waiting for the processors before new ones are dropped. Default 16384. */
   ingestQueueSize?: number;
@@ -41,7 +41,10 @@ export class UnitrackProcessor implements LogRecordProcessor {
   get service(): Service | undefined {
     if (this.#service || this.#failed) return this.#service;
     try {
-      const config = loadServiceConfig(this.#options.config);
+      // `dataDir` also fills ${env:UNITRACK_DATA_DIR}, so files named in the config follow it.
+      const dataDir = this.#options.dataDir;
+      const env = dataDir === undefined ? process.env : { ...process.env, UNITRACK_DATA_DIR: dataDir };
+      const config = loadServiceConfig(this.#options.config, undefined, env);
       for (const w of config.warnings) diag.warn(`unitrack: ${w}`);
       this.#service = new Service(config, {
         mode: 'embedded',
