@@ -20,7 +20,7 @@ export function significantText(message: string): string {
 /** Replaces dynamic values with placeholders (see message-patterns.ts). */
 export function normalizeMessage(message: string): string {
   let text = significantText(message);
-  for (const [pattern, placeholder] of MESSAGE_PATTERNS) text = text.replace(pattern, placeholder);
+  for (const [pattern, placeholder, mayMatch] of MESSAGE_PATTERNS) if (mayMatch(text)) text = text.replace(pattern, placeholder);
   return text;
 }
 

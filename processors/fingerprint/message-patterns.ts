@@ -4,36 +4,46 @@
  * strings stay, so different failures are not merged; every number, ID and time is replaced, so
  * unique values do not split groups). Placeholders are `<WORD>`: no later pattern matches them.
  */
-export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string])[] = [
+/** True when the text has a digit. */
+const digit = (t: string) => /\d/.test(t);
+
+/**
+ * [pattern, placeholder, guard]: the guard is a cheap test that is false only when the pattern
+ * cannot match (a character every match contains is absent), so most patterns are skipped on
+ * most messages.
+ */
+export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string) => boolean])[] = [
   // W3C traceparent: version-traceid-spanid-flags.
-  [/\b[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\b/gi, '<TRACEPARENT>'],
-  [/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, '<EMAIL>'],
-  [/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>)\]]+/gi, '<URL>'],
-  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<UUID>'],
+  [/\b[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\b/gi, '<TRACEPARENT>', (t) => t.includes('-')],
+  [/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, '<EMAIL>', (t) => t.includes('@')],
+  [/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>)\]]+/gi, '<URL>', (t) => t.includes('://')],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<UUID>', (t) => t.includes('-')],
   // The value half of key=value pairs (quoted or bare).
-  [/\b([A-Za-z_][\w.-]{0,63})=(?:"[^"\n]{0,512}"|'[^'\n]{0,512}'|[^\s,;&)\]}]{1,512})/g, '$1=<VALUE>'],
+  [/\b([A-Za-z_][\w.-]{0,63})=(?:"[^"\n]{0,512}"|'[^'\n]{0,512}'|[^\s,;&)\]}]{1,512})/g, '$1=<VALUE>', (t) => t.includes('=')],
   // Dates and times: ISO 8601, RFC 1123, clock times.
-  [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\w)/g, '<TIME>'],
+  [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\w)/g, '<TIME>', (t) => t.includes('-')],
   [
     /\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2}(?: (?:GMT|UTC|[+-]\d{4}))?/g,
     '<TIME>',
+    (t) => t.includes(', '),
   ],
-  [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\b/g, '<TIME>'],
+  [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\b/g, '<TIME>', (t) => t.includes(':')],
   // IPv4 (with an optional port) and IPv6.
-  [/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?\b/g, '<IP>'],
+  [/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?\b/g, '<IP>', (t) => t.includes('.')],
   [
     /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?(?![\w:])|(?<![\w:])::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?(?![\w:])/gi,
     '<IP>',
+    (t) => t.includes(':'),
   ],
   // File paths: absolute, home- or dot-relative, Windows, or relative with an extension.
-  [/(?<![\w<>/])(?:[A-Za-z]:\\|~\/|\.{1,2}\/|\/)(?:[\w.@+-]+[/\\])*[\w.@+-]+/g, '<PATH>'],
-  [/\b(?:[\w.@-]+\/)+[\w.@-]+\.[A-Za-z]\w{0,5}\b/g, '<PATH>'],
+  [/(?<![\w<>/])(?:[A-Za-z]:\\|~\/|\.{1,2}\/|\/)(?:[\w.@+-]+[/\\])*[\w.@+-]+/g, '<PATH>', (t) => t.includes('/') || t.includes('\\')],
+  [/\b(?:[\w.@-]+\/)+[\w.@-]+\.[A-Za-z]\w{0,5}\b/g, '<PATH>', (t) => t.includes('/')],
   // Durations.
-  [/\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b|\b\d+(?:\.\d+)? ?(?:milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/g, '<DURATION>'],
+  [/\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b|\b\d+(?:\.\d+)? ?(?:milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/g, '<DURATION>', digit],
   // Memory addresses, then hashes and long hex tokens (md5, sha1, sha256, git SHAs) that contain a digit.
-  [/\b0x[0-9a-f]{1,16}\b/gi, '<ADDR>'],
-  [/\b(?=[0-9a-f]{0,127}\d)(?=[0-9a-f]{0,127}[a-f])[0-9a-f]{7,128}\b/gi, '<HEX>'],
+  [/\b0x[0-9a-f]{1,16}\b/gi, '<ADDR>', (t) => t.includes('0x') || t.includes('0X')],
+  [/\b(?=[0-9a-f]{0,127}\d)(?=[0-9a-f]{0,127}[a-f])[0-9a-f]{7,128}\b/gi, '<HEX>', digit],
   // Numbers, but not inside words (utf8, sha256, ipv6), not version strings (1.2.3, v2.0),
   // and not status or error codes ("status 404", "HTTP 503", "code 13").
-  [/(?<![\w.])(?<!\b(?:status|code|http|errno|exit code|error)[\s:#]{0,3})-?\d+(?:\.\d+)?(?!\w|\.\d)/gi, '<NUM>'],
+  [/(?<![\w.])(?<!\b(?:status|code|http|errno|exit code|error)[\s:#]{0,3})-?\d+(?:\.\d+)?(?!\w|\.\d)/gi, '<NUM>', digit],
 ];
