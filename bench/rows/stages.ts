@@ -168,7 +168,7 @@ export const stages: Row = {
   iterations: 50_000,
   smokeIterations: 1_000,
   reps: 3,
-  note: 'In-memory records made just before each is emitted; the time to make them (measured alone) is subtracted; one warm-up run first; the net time is floored at 5% of the run's (a stage cheaper than that is below resolution). Secrets in one record in 20 unless said otherwise.',
+  note: 'In-memory records made just before each is emitted; the time to make them (measured alone) is subtracted; one warm-up run first; the net time is floored at 5% of the run’s (a stage cheaper than that is below resolution). Secrets in one record in 20 unless said otherwise.',
   async run(subject, n, { tmpDir }): Promise<SubjectResult> {
     N = n;
     (host as { dataDir: string }).dataDir = tmpDir;
