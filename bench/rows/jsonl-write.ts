@@ -15,7 +15,11 @@ const BATCH = 512;
 
 async function jsonfile(path: string, n: number, tmpDir: string): Promise<void> {
   const records = Array.from({ length: POOL }, (_, i) => benchRecord(i));
-  const exporter = jsonFileFactory.create({ id: 'jsonfile', config: jsonFileConfig.parse({ path, rotation: { max_megabytes: 0 } }), host: benchHost(tmpDir) });
+  const exporter = jsonFileFactory.create({
+    id: 'jsonfile',
+    config: jsonFileConfig.parse({ path, rotation: { max_megabytes: 0 } }),
+    host: benchHost(tmpDir),
+  });
   for (let i = 0; i < n; i += BATCH) {
     const batch: typeof records = [];
     for (let k = i; k < Math.min(n, i + BATCH); k++) batch.push(records[k & (POOL - 1)]);

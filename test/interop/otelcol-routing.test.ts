@@ -279,7 +279,7 @@ describe.skipIf(skip !== undefined)(
 
     it('the corpus exercises every destination', () => {
       for (const d of DESTINATIONS) expect(otel.get(d)?.length, `otelcol sent nothing to ${d}`).toBeGreaterThan(0);
-    console.info(`records per destination: ${DESTINATIONS.map((d) => `${d} ${otel.get(d)?.length}`).join(', ')}`);
+      console.info(`records per destination: ${DESTINATIONS.map((d) => `${d} ${otel.get(d)?.length}`).join(', ')}`);
     });
 
     it.each(DESTINATIONS)('logs/%s receives the same records from both', (d) => {
