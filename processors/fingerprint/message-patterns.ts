@@ -39,7 +39,11 @@ export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string
   [/(?<![\w<>/])(?:[A-Za-z]:\\|~\/|\.{1,2}\/|\/)(?:[\w.@+-]+[/\\])*[\w.@+-]+/g, '<PATH>', (t) => t.includes('/') || t.includes('\\')],
   [/\b(?:[\w.@-]+\/)+[\w.@-]+\.[A-Za-z]\w{0,5}\b/g, '<PATH>', (t) => t.includes('/')],
   // Durations.
-  [/\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b|\b\d+(?:\.\d+)? ?(?:milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/g, '<DURATION>', digit],
+  [
+    /\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b|\b\d+(?:\.\d+)? ?(?:milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/g,
+    '<DURATION>',
+    digit,
+  ],
   // Memory addresses, then hashes and long hex tokens (md5, sha1, sha256, git SHAs) that contain a digit.
   [/\b0x[0-9a-f]{1,16}\b/gi, '<ADDR>', (t) => t.includes('0x') || t.includes('0X')],
   [/\b(?=[0-9a-f]{0,127}\d)(?=[0-9a-f]{0,127}[a-f])[0-9a-f]{7,128}\b/gi, '<HEX>', digit],
