@@ -13,7 +13,8 @@ const MAX_LINES = 50_000;
 
 /**
  * One day of the blog in memory: its lines, the repeats being collapsed, and the counts for the
- * summary header. Rendered whole to its Markdown file.
+ * summary header. New lines are appended to its Markdown file (`takeUnwritten`); the whole file is
+ * rendered only when what is already written (summary, repeat counts) is brought up to date.
  */
 export class BlogDay {
   readonly date: string;
@@ -24,6 +25,10 @@ export class BlogDay {
   readonly counts: Record<Severity, number> = { debug: 0, info: 0, low: 0, medium: 0, high: 0, critical: 0 };
   newGroups = 0;
   notShown = 0;
+  /** Lines `0 … written-1` are in the file (appended or rendered); the rest are not yet. */
+  #written = 0;
+  /** Something already in the file (the summary, a repeat count) is out of date. */
+  stale = false;
 
   constructor(date: string) {
     this.date = date;
@@ -33,6 +38,7 @@ export class BlogDay {
   add(line: string, time: number, severity: Severity, fingerprint: string | undefined, isNewGroup: boolean, windowMs: number): void {
     this.counts[severity]++;
     if (isNewGroup) this.newGroups++;
+    this.stale = true;
     if (fingerprint) {
       const r = this.#repeats.get(fingerprint);
       if (r && time - r.start <= windowMs) {
@@ -56,8 +62,26 @@ export class BlogDay {
   /** Lines read back from an earlier run's file, kept as they were. */
   restore(lines: string[], counts: Partial<Record<Severity, number>>, newGroups: number): void {
     this.#lines.push(...lines);
+    this.#written = this.#lines.length;
     for (const s of SEVERITIES) this.counts[s] += counts[s] ?? 0;
     this.newGroups += newGroups;
+  }
+
+  /**
+   * The lines not yet in the file, as text to append (each ending in a newline), marked written.
+   * They go out as first seen; a repeat count shows with the next full render.
+   */
+  takeUnwritten(): string {
+    let text = '';
+    for (let i = this.#written; i < this.#lines.length; i++) text += `${this.#lines[i]}\n`;
+    this.#written = this.#lines.length;
+    return text;
+  }
+
+  /** After `render()`'s text is in place: everything in memory is written and up to date. */
+  rendered(): void {
+    this.#written = this.#lines.length;
+    this.stale = false;
   }
 
   render(): string {

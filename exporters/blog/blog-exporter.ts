@@ -1,82 +1,169 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { recordTimeMs } from '../../collector/record.ts';
+import { type Counter, Telemetry } from '../../collector/telemetry.ts';
 import * as A from '../../sdk/attributes.ts';
 import { severityOf } from '../../sdk/severity.ts';
 import { BlogDay, parseDayFile } from './blog-day.ts';
 import { blogLine, day } from './blog-line.ts';
+
+/** Default of `rewrite_interval`: how stale the summary and repeat counts may get between flushes. */
+export const DEFAULT_REWRITE_INTERVAL_MS = 60_000;
 
 export interface BlogExporterOptions {
   /** Where the day files (`YYYY-MM-DD.md`, UTC) go. */
   directory: string;
   /** Repeats of one group within this window fold into one line. */
   collapseWindowMs: number;
+  /**
+   * At most one whole-file rewrite (summary and repeat counts brought up to date) per this many
+   * milliseconds; forceFlush, shutdown and leaving a day rewrite at once. Default 60 s.
+   */
+  rewriteIntervalMs?: number;
+  /** Where `unitrack_blog_*` counters go (`/metrics`); a private registry when absent. */
+  telemetry?: Telemetry;
+  /** The component id, the `exporter` label of the counters. Default `blog`. */
+  id?: string;
 }
 
 /**
- * The system blog: Markdown, a file a day, a line an event. Each export updates the day in memory
- * and rewrites its file atomically (write, then rename), so readers never see half a file.
+ * The system blog: Markdown, a file a day, a line an event. Each export appends the batch's new
+ * lines to the day file in one write, so the cost of an event does not grow with the day and
+ * `tail -f` sees lines as they come. What is already written but changes (the summary line, the
+ * `repeated N×` counts) is brought up to date by rewriting the file atomically (write, then
+ * rename, so readers never see half a file): at most once per `rewriteIntervalMs`, and at once
+ * on forceFlush, shutdown and when a day is left behind.
  */
 export class BlogExporter implements LogRecordExporter {
   readonly #o: BlogExporterOptions;
+  readonly #interval: number;
   readonly #days = new Map<string, BlogDay>();
-  readonly #dirty = new Set<string>();
+  readonly #rewrites: Counter;
+  readonly #appends: Counter;
+  #lastRewrite = Date.now();
+  #timer: NodeJS.Timeout | undefined;
+  #shut = false;
 
   constructor(options: BlogExporterOptions) {
     this.#o = options;
+    this.#interval = options.rewriteIntervalMs ?? DEFAULT_REWRITE_INTERVAL_MS;
+    const telemetry = options.telemetry ?? new Telemetry();
+    const labels = { exporter: options.id ?? 'blog' };
+    this.#rewrites = telemetry.counter(
+      'unitrack_blog_rewrites_total',
+      'Whole rewrites (render, write, rename) of a blog day file, to update its summary and repeat counts.',
+      labels,
+    );
+    this.#appends = telemetry.counter('unitrack_blog_appends_total', 'Appends of new lines to a blog day file (one per batch).', labels);
+  }
+
+  #file(date: string): string {
+    return join(this.#o.directory, `${date}.md`);
   }
 
   #day(date: string): BlogDay {
     let d = this.#days.get(date);
     if (d) return d;
     d = new BlogDay(date);
-    const file = join(this.#o.directory, `${date}.md`);
+    const file = this.#file(date);
     if (existsSync(file)) {
       const parsed = parseDayFile(readFileSync(file, 'utf8'));
       d.restore(parsed.lines, parsed.counts, parsed.newGroups);
-    }
+    } else d.stale = true;
     this.#days.set(date, d);
-    // Only today and yesterday stay in memory.
-    if (this.#days.size > 2) this.#days.delete(this.#days.keys().next().value as string);
+    // Only today and yesterday stay in memory; a day left behind gets its final rewrite.
+    if (this.#days.size > 2) {
+      const oldest = this.#days.keys().next().value as string;
+      const old = this.#days.get(oldest);
+      this.#days.delete(oldest);
+      if (old?.stale) this.#rewrite(old);
+    }
     return d;
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     try {
       mkdirSync(this.#o.directory, { recursive: true });
+      const touched = new Set<BlogDay>();
       for (const r of records) {
         const time = recordTimeMs(r);
-        const date = day(time);
+        const d = this.#day(day(time));
         const fp = r.attributes[A.ATTR_FINGERPRINT];
         const isNew = r.attributes[A.ATTR_ALERT_REASON] === 'new_group' || r.attributes[A.ATTR_GROUP_COUNT] === 1;
-        this.#day(date).add(blogLine(r), time, severityOf(r), typeof fp === 'string' ? fp : undefined, isNew, this.#o.collapseWindowMs);
-        this.#dirty.add(date);
+        d.add(blogLine(r), time, severityOf(r), typeof fp === 'string' ? fp : undefined, isNew, this.#o.collapseWindowMs);
+        touched.add(d);
       }
-      this.#write();
+      for (const d of touched) this.#append(d);
+      this.#schedule();
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
     }
   }
 
-  #write(): void {
-    for (const date of this.#dirty) {
-      const d = this.#days.get(date);
-      if (!d) continue;
-      const file = join(this.#o.directory, `${date}.md`);
-      writeFileSync(`${file}.tmp`, d.render());
-      renameSync(`${file}.tmp`, file);
+  /** New lines go to the end of the file in one write; a day without a file yet is written whole. */
+  #append(d: BlogDay): void {
+    const file = this.#file(d.date);
+    if (!existsSync(file)) {
+      this.#rewrite(d);
+      return;
     }
-    this.#dirty.clear();
+    const text = d.takeUnwritten();
+    if (!text) return;
+    try {
+      appendFileSync(file, text);
+      this.#appends.add();
+    } catch (error) {
+      // The lines stay in memory; the next rewrite puts them in.
+      d.stale = true;
+      throw error;
+    }
+  }
+
+  #rewrite(d: BlogDay): void {
+    const file = this.#file(d.date);
+    writeFileSync(`${file}.tmp`, d.render());
+    renameSync(`${file}.tmp`, file);
+    d.rendered();
+    this.#rewrites.add();
+    this.#lastRewrite = Date.now();
+  }
+
+  /** Rewrites every day whose file is out of date. */
+  #rewriteStale(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const d of this.#days.values()) if (d.stale) this.#rewrite(d);
+  }
+
+  /** Arms the one timer that brings stale files up to date, no sooner than an interval after the last rewrite. */
+  #schedule(): void {
+    if (this.#timer || this.#shut) return;
+    let stale = false;
+    for (const d of this.#days.values()) stale ||= d.stale;
+    if (!stale) return;
+    const wait = Math.max(0, this.#lastRewrite + this.#interval - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      try {
+        mkdirSync(this.#o.directory, { recursive: true });
+        this.#rewriteStale();
+      } catch {
+        // Tried again with the next batch, flush or shutdown.
+      }
+    }, wait);
+    this.#timer.unref();
   }
 
   async forceFlush(): Promise<void> {
-    this.#write();
+    mkdirSync(this.#o.directory, { recursive: true });
+    this.#rewriteStale();
   }
 
   async shutdown(): Promise<void> {
-    this.#write();
+    this.#shut = true;
+    await this.forceFlush();
   }
 }

@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { PipelineRecord } from '../../collector/record.ts';
+import { PipelineRecord, recordTimeMs } from '../../collector/record.ts';
+import { Telemetry } from '../../collector/telemetry.ts';
+import { BlogDay } from '../../exporters/blog/blog-day.ts';
 import { BlogExporter } from '../../exporters/blog/blog-exporter.ts';
+import { blogLine } from '../../exporters/blog/blog-line.ts';
+import { severityOf } from '../../sdk/severity.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const T = Date.UTC(2026, 10, 22, 18, 3, 12);
@@ -52,8 +56,75 @@ describe('the blog exporter', () => {
     // A restart continues the same day file, summary included.
     const again = new BlogExporter({ directory: dir, collapseWindowMs: 5 * 60_000 });
     await exportAll(again, [rec(600_000, 'later', { 'unitrack.fingerprint': 'f3' }, 13)]);
+    await again.forceFlush();
     const after = readFileSync(join(dir, '2026-11-22.md'), 'utf8');
     expect(after).toContain('**6 events** (critical 1 · high 4 · medium 1)');
     expect(after.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(4);
+  });
+
+  it('appends each batch and does not rewrite the file per batch over a long day', async () => {
+    const dir = tempDir();
+    const telemetry = new Telemetry();
+    const blog = new BlogExporter({ directory: dir, collapseWindowMs: 5 * 60_000, telemetry, id: 'blog/long' });
+    const labels = { exporter: 'blog/long' };
+    const rewrites = () => telemetry.value('unitrack_blog_rewrites_total', labels);
+    // 50,000 events over ~10 hours in 500 batches; 200 groups, each back every 144 s, so repeats collapse.
+    const start = Date.UTC(2026, 10, 22, 0, 0, 0) - T;
+    const events = Array.from({ length: 50_000 }, (_, i) =>
+      rec(
+        start + i * 720,
+        `event ${i % 200} failed`,
+        { 'unitrack.fingerprint': `g${i % 200}`, 'unitrack.group.count': 1 + Math.floor(i / 200) },
+        i % 7 ? 13 : 17,
+      ),
+    );
+    const expected = new BlogDay('2026-11-22');
+    for (const r of events) {
+      const fp = r.attributes['unitrack.fingerprint'] as string;
+      expected.add(blogLine(r), recordTimeMs(r), severityOf(r), fp, r.attributes['unitrack.group.count'] === 1, 5 * 60_000);
+    }
+    for (let b = 0; b < 500; b++) await exportAll(blog, events.slice(b * 100, (b + 1) * 100));
+    const file = join(dir, '2026-11-22.md');
+    // The first batch creates the file whole; the others append, at most once each, only when they
+    // bring new lines (a batch of repeats only changes counts); the interval (1 min) has not passed.
+    expect(rewrites()).toBe(1);
+    const appends = telemetry.value('unitrack_blog_appends_total', labels);
+    expect(appends).toBeGreaterThan(100);
+    expect(appends).toBeLessThanOrEqual(499);
+    const expectedText = expected.render();
+    const eventLines = (text: string) => text.split('\n').filter((l) => l.startsWith('- '));
+    // Every event line is already in the file, in order (as `tail -f` sees them), counts aside.
+    const before = eventLines(readFileSync(file, 'utf8'));
+    expect(before.map((l) => l.replace(/ · repeated \d+× until .*$/, ''))).toEqual(
+      eventLines(expectedText).map((l) => l.replace(/ · repeated \d+× until .*$/, '')),
+    );
+    // forceFlush brings the summary and the repeat counts up to date in one rewrite.
+    await blog.forceFlush();
+    expect(rewrites()).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe(expectedText);
+    expect(expectedText).toContain('**50000 events**');
+    expect(expectedText).toMatch(/ · repeated 3× until /);
+    expect(telemetry.render()).toContain('unitrack_blog_rewrites_total{exporter="blog/long"} 2');
+    await blog.shutdown();
+    expect(rewrites()).toBe(2);
+  });
+
+  it('brings the summary and repeat counts up to date on its own after the rewrite interval', async () => {
+    const dir = tempDir();
+    const telemetry = new Telemetry();
+    const blog = new BlogExporter({ directory: dir, collapseWindowMs: 5 * 60_000, rewriteIntervalMs: 50, telemetry });
+    const a = { 'unitrack.fingerprint': 'f1' };
+    await exportAll(blog, [rec(0, 'one', { ...a, 'unitrack.group.count': 1 })]);
+    await exportAll(blog, [rec(1000, 'one', { ...a, 'unitrack.group.count': 2 }), rec(2000, 'two', { 'unitrack.fingerprint': 'f2' })]);
+    await exportAll(blog, [rec(3000, 'three', { 'unitrack.fingerprint': 'f3' })]);
+    const file = join(dir, '2026-11-22.md');
+    expect(readFileSync(file, 'utf8')).toContain('**1 events**');
+    await new Promise((r) => setTimeout(r, 200));
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('**4 events**');
+    expect(text).toContain('- 18:03:12 **HIGH** mcp_server_failed — one · trace 4bf92f35 · repeated 2× until 18:03:13');
+    expect(text.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(3);
+    expect(telemetry.value('unitrack_blog_rewrites_total', { exporter: 'blog' })).toBe(2);
+    await blog.shutdown();
   });
 });
