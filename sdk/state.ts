@@ -1,11 +1,11 @@
-import { type Logger, logs } from '@opentelemetry/api';
+import { diag, type Logger, logs } from '@opentelemetry/api';
 import type { Counter } from '../collector/telemetry.ts';
 
 /** What `track()` needs on its hot path, built once on first use. */
 export interface TrackingState {
   readonly logger: Logger;
   readonly spanEvents: boolean;
-  /** Calls dropped for bad input (unitrack_sdk_dropped_total). */
+  /** Calls dropped for bad input, or emitted where the pipeline never saw them (unitrack_sdk_dropped_total). */
   readonly dropped: Counter;
 }
 
@@ -35,9 +35,34 @@ export function setStateBuilder(build: (() => TrackingState | undefined) | undef
  * `unitrackProcessor()`), track() emits through the global logs API instead of starting the
  * embedded default.
  */
-export function useGlobalLogger(dropped: Counter): void {
+export function useGlobalLogger(dropped: Counter, pipeline: { readonly received: number }): void {
   if (chosen) return;
-  setStateBuilder(() => ({ logger: logs.getLogger('unitrack'), spanEvents: true, dropped }));
+  setStateBuilder(() => ({ logger: checkedGlobalLogger(dropped, pipeline), spanEvents: true, dropped }));
+}
+
+/**
+ * The global logger, checked: `Logger.emit` reaches processors synchronously, so a record that did
+ * not reach the pipeline went to a provider without it (or to no provider at all). Count it and say
+ * so once, rather than lose it silently.
+ */
+function checkedGlobalLogger(dropped: Counter, pipeline: { readonly received: number }): Logger {
+  const global = logs.getLogger('unitrack');
+  let warned = false;
+  return {
+    enabled: (options) => global.enabled(options),
+    emit(record) {
+      const before = pipeline.received;
+      global.emit(record);
+      if (pipeline.received !== before) return;
+      dropped.add();
+      if (warned) return;
+      warned = true;
+      diag.warn(
+        'unitrack: track() emitted through the global logs API, but unitrackProcessor() did not receive the record: ' +
+          'register the LoggerProvider that holds it globally (logs.setGlobalLoggerProvider, or NodeSDK.start()). Such records are counted in unitrack_sdk_dropped_total.',
+      );
+    },
+  };
 }
 
 /** True once the state exists (first use happened). */

@@ -27,6 +27,8 @@ export class UnitrackProcessor implements LogRecordProcessor {
   #service: Service | undefined;
   #failed = false;
   readonly #unstarted: Counter;
+  /** Records this processor was handed, so track() can tell when its records go elsewhere. */
+  received = 0;
 
   constructor(options: UnitrackProcessorOptions = {}) {
     this.#options = options;
@@ -60,6 +62,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
   }
 
   onEmit(record: ReadWriteLogRecord): void {
+    this.received++;
     const service = this.#service ?? this.service;
     if (!service) {
       this.#unstarted.add();
@@ -80,6 +83,6 @@ export class UnitrackProcessor implements LogRecordProcessor {
 /** The whole pipeline as one processor, for an existing NodeSDK or LoggerProvider. */
 export function unitrackProcessor(config?: ConfigInput, options: Omit<UnitrackProcessorOptions, 'config'> = {}): UnitrackProcessor {
   const processor = new UnitrackProcessor({ ...options, config });
-  useGlobalLogger(processor.telemetry.counter('unitrack_sdk_dropped_total', 'track() calls dropped for bad input.'));
+  useGlobalLogger(processor.telemetry.counter('unitrack_sdk_dropped_total', 'track() calls dropped for bad input.'), processor);
   return processor;
 }
