@@ -44,7 +44,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
   }
 
   onEmit(record: ReadWriteLogRecord): void {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const a = record.attributes;
     const type = typeof a[A.ATTR_EXCEPTION_TYPE] === 'string' ? (a[A.ATTR_EXCEPTION_TYPE] as string) : undefined;
     const component = typeof a[A.ATTR_COMPONENT] === 'string' ? (a[A.ATTR_COMPONENT] as string) : undefined;
@@ -115,7 +115,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
         );
       c.add();
     }
-    this.#store.processingNs += Number(process.hrtime.bigint() - started);
+    this.#store.processingNs += (performance.now() - started) * 1e6;
     this.#next.onEmit(record);
   }
 

@@ -1,5 +1,9 @@
 import { hash } from 'node:crypto';
+import { BoundedCache } from './message-normalizer.ts';
 import type { GroupingFrame } from './stack-frame.ts';
+
+/** Keys of computed fingerprints (their hash input) seen recently: a repeat costs a Map lookup, not a SHA-256. */
+const computed = new BoundedCache<string>(8192);
 
 /** What a group key is made of (issue 3): type, normalized message, top in-app frame, component. */
 export interface FingerprintParts {
@@ -15,7 +19,12 @@ export const DEFAULT_FINGERPRINT = '{{ default }}';
 /** SHA-256 over the parts, first 128 bits as lowercase hex. */
 export function computeFingerprint(parts: FingerprintParts): string {
   const frame = parts.frame ? `${parts.frame.file}:${parts.frame.fn}` : '';
-  return digest(`${parts.type ?? ''}\n${parts.normalizedMessage}\n${frame}\n${parts.component ?? ''}`);
+  const text = `${parts.type ?? ''}\n${parts.normalizedMessage}\n${frame}\n${parts.component ?? ''}`;
+  // Long keys are not cached: they would hold memory for little gain.
+  if (text.length > 512) return digest(text);
+  let fingerprint = computed.get(text);
+  if (fingerprint === undefined) computed.set(text, (fingerprint = digest(text)));
+  return fingerprint;
 }
 
 /** A caller's fingerprint array, with `{{ default }}` standing for the computed key. */

@@ -79,7 +79,7 @@ export class GroupStore {
   readonly #ttl: number;
   readonly #dirty = new Set<string>();
   /** The newest events per group since the last flush, at most 10 each. */
-  readonly #pendingEvents = new Map<string, { time: number; isError: boolean; event: () => EventJson }[]>();
+  readonly #pendingEvents = new Map<string, { seq: number; time: number; isError: boolean; event: () => EventJson }[]>();
   #pendingEventCount = 0;
   readonly #pendingMinutes = new Map<string, { minute: number; fingerprint: string; count: number; errors: number }>();
   readonly #pendingTotals = new Map<number, { events: number; errors: number }>();
@@ -93,6 +93,12 @@ export class GroupStore {
   alertsTriggered = 0;
   processingNs = 0;
   readonly #s: Record<string, StatementSync>;
+  /**
+   * Fingerprints that may have a row on disk and no group in memory (those in the file at open,
+   * and those evicted since): a fingerprint absent from memory and from this filter is a new
+   * group, known without a SQLite lookup.
+   */
+  #onDisk: OnDiskFilter;
 
   constructor(options: GroupStoreOptions) {
     this.path = options.path;
@@ -102,15 +108,16 @@ export class GroupStore {
     this.#db = new DatabaseSync(options.path);
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
+      PRAGMA synchronous = NORMAL;`);
+    migrateEvents(this.#db);
+    this.#db.exec(`
       CREATE TABLE IF NOT EXISTS groups (
         fingerprint TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, message TEXT NOT NULL, component TEXT,
         category TEXT, severity TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,
         last_seen INTEGER NOT NULL, status TEXT NOT NULL, status_at INTEGER NOT NULL, opened_at INTEGER NOT NULL,
         resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
-      CREATE TABLE IF NOT EXISTS events (fingerprint TEXT NOT NULL, time INTEGER NOT NULL, is_error INTEGER NOT NULL, json TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS events_fp ON events(fingerprint);
+      CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS});
       CREATE INDEX IF NOT EXISTS events_time ON events(is_error, time);
       CREATE TABLE IF NOT EXISTS minutes (minute INTEGER NOT NULL, fingerprint TEXT NOT NULL, count INTEGER NOT NULL,
         errors INTEGER NOT NULL, PRIMARY KEY (minute, fingerprint));
@@ -128,9 +135,8 @@ export class GroupStore {
         opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
         users=excluded.users, user_count=excluded.user_count`),
       getGroup: p('SELECT * FROM groups WHERE fingerprint = ?'),
-      insertEvent: p('INSERT INTO events VALUES (?,?,?,?)'),
-      trimEvents: p(
-        'DELETE FROM events WHERE fingerprint = ? AND rowid NOT IN (SELECT rowid FROM events WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 10)',
+      putEvent: p(
+        'INSERT INTO events VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, slot) DO UPDATE SET seq=excluded.seq, time=excluded.time, is_error=excluded.is_error, json=excluded.json',
       ),
       addMinute: p(
         'INSERT INTO minutes VALUES (?,?,?,?) ON CONFLICT(minute, fingerprint) DO UPDATE SET count = count + excluded.count, errors = errors + excluded.errors',
@@ -141,6 +147,9 @@ export class GroupStore {
       seeUser: p('INSERT INTO users VALUES (?,?) ON CONFLICT(user) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)'),
       addStatus: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
     };
+    this.#onDisk = new OnDiskFilter();
+    for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
+      this.#onDisk.add(fingerprint);
     this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000).unref();
     this.#sweeper = setInterval(() => this.sweep(), Math.min(this.#ttl, 60_000)).unref();
   }
@@ -181,7 +190,7 @@ export class GroupStore {
     if (!recent) this.#pendingEvents.set(o.fingerprint, (recent = []));
     if (recent.length >= RECENT_EVENTS) recent.shift();
     else this.#pendingEventCount++;
-    recent.push({ time: o.time, isError: o.isError, event: o.event });
+    recent.push({ seq: group.count, time: o.time, isError: o.isError, event: o.event });
     if (this.#pendingEventCount > 20_000) this.flush();
     const minute = Math.floor(o.time / MINUTE);
     const key = `${minute}|${o.fingerprint}`;
@@ -247,13 +256,14 @@ export class GroupStore {
       for (const fp of this.#groups.keys()) {
         if (n-- <= 0 || fp === group.fingerprint) break;
         this.#groups.delete(fp);
+        this.#onDisk.add(fp);
       }
     }
   }
 
   #lookup(fingerprint: string): Group | undefined {
     const inMemory = this.#groups.get(fingerprint);
-    if (inMemory || this.#closed) return inMemory;
+    if (inMemory || this.#closed || !this.#onDisk.has(fingerprint)) return inMemory;
     const row = this.#s.getGroup.get(fingerprint) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     const group = rowToGroup(row);
@@ -291,10 +301,9 @@ export class GroupStore {
           g.users.count,
         );
       }
-      for (const [fp, recent] of this.#pendingEvents) {
-        for (const e of recent) s.insertEvent.run(fp, e.time, e.isError ? 1 : 0, JSON.stringify(e.event()));
-        s.trimEvents.run(fp, fp);
-      }
+      // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
+      for (const [fp, recent] of this.#pendingEvents)
+        for (const e of recent) s.putEvent.run(fp, slotOf(e.seq), e.seq, e.time, e.isError ? 1 : 0, JSON.stringify(e.event()));
       for (const m of this.#pendingMinutes.values()) s.addMinute.run(m.minute, m.fingerprint, m.count, m.errors);
       for (const [minute, t] of this.#pendingTotals) s.addTotal.run(minute, t.events, t.errors);
       for (const [user, at] of this.#pendingUsers) s.seeUser.run(user, at);
@@ -338,6 +347,12 @@ export class GroupStore {
       this.#db.exec('ROLLBACK');
       throw error;
     }
+    if (this.#onDisk.added > OnDiskFilter.REBUILD_AFTER) {
+      // Evicted groups pile up in the filter (it cannot delete): start again from the rows on disk not in memory.
+      this.#onDisk = new OnDiskFilter();
+      for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
+        if (!this.#groups.has(fingerprint)) this.#onDisk.add(fingerprint);
+    }
     return old.length;
   }
 
@@ -368,7 +383,7 @@ export class GroupStore {
     if (!row) return undefined;
     const [summary] = this.#summaries([row], now);
     const events = (
-      this.#db.prepare('SELECT json FROM events WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 10').all(fingerprint) as { json: string }[]
+      this.#db.prepare('SELECT json FROM events WHERE fingerprint = ? ORDER BY seq DESC LIMIT 10').all(fingerprint) as { json: string }[]
     ).map((e) => JSON.parse(e.json) as EventJson);
     const history = (
       this.#db.prepare('SELECT status, at FROM status_changes WHERE fingerprint = ? ORDER BY rowid').all(fingerprint) as {
@@ -529,4 +544,77 @@ function rowToGroup(r: Record<string, unknown>): Group {
     users: UserCounter.restore(r.users as string | null),
     alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
   };
+}
+
+/** Columns of the events table: a ring of RECENT_EVENTS slots per group; `seq` is the event's number in its group. */
+const EVENTS_COLUMNS =
+  'fingerprint TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, is_error INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (fingerprint, slot)';
+
+function slotOf(seq: number): number {
+  return (((seq - 1) % RECENT_EVENTS) + RECENT_EVENTS) % RECENT_EVENTS;
+}
+
+/**
+ * Files written before the ring (an append-only events table trimmed per group) are converted on
+ * open: each group's last 10 events keep their order, numbered back from the group's count.
+ */
+function migrateEvents(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'seq')) return;
+  db.exec('BEGIN');
+  try {
+    db.exec(`
+      ALTER TABLE events RENAME TO events_old;
+      CREATE TABLE events (${EVENTS_COLUMNS});
+      INSERT INTO events
+        SELECT fingerprint, (((seq - 1) % ${RECENT_EVENTS}) + ${RECENT_EVENTS}) % ${RECENT_EVENTS}, seq, time, is_error, json FROM (
+          SELECT e.fingerprint, g.count - ROW_NUMBER() OVER (PARTITION BY e.fingerprint ORDER BY e.rowid DESC) + 1 AS seq,
+            e.time, e.is_error, e.json, ROW_NUMBER() OVER (PARTITION BY e.fingerprint ORDER BY e.rowid DESC) AS rn
+          FROM events_old e JOIN groups g ON g.fingerprint = e.fingerprint)
+        WHERE rn <= ${RECENT_EVENTS};
+      DROP TABLE events_old;`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/**
+ * A Bloom filter over fingerprints (2^20 bits, 3 probes: about 1% false positives at 100,000
+ * entries). A false positive costs one SQLite lookup; there are no false negatives.
+ */
+class OnDiskFilter {
+  static readonly REBUILD_AFTER = 200_000;
+  readonly #bits = new Uint32Array(1 << 15);
+  added = 0;
+
+  add(key: string): void {
+    this.added++;
+    let h1 = hash1(key);
+    const h2 = hash2(h1);
+    for (let i = 0; i < 3; i++, h1 = (h1 + h2) >>> 0) this.#bits[(h1 >>> 5) & 0x7fff] |= 1 << (h1 & 31);
+  }
+
+  has(key: string): boolean {
+    if (this.added === 0) return false;
+    let h1 = hash1(key);
+    const h2 = hash2(h1);
+    for (let i = 0; i < 3; i++, h1 = (h1 + h2) >>> 0) if ((this.#bits[(h1 >>> 5) & 0x7fff] & (1 << (h1 & 31))) === 0) return false;
+    return true;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units. */
+function hash1(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A second, odd, well-mixed hash derived from the first (murmur3's finalizer). */
+function hash2(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) | 1) >>> 0;
 }

@@ -5,6 +5,8 @@ const MAX_LINE = 1024;
 
 /** The first two non-empty lines of a message, each cut to a bounded length. */
 export function significantText(message: string): string {
+  // One short line (the usual case): the loop below would return exactly this.
+  if (message.length <= MAX_LINE && !message.includes('\n')) return message.trim();
   const lines: string[] = [];
   let start = 0;
   while (lines.length < 2 && start <= message.length) {
@@ -25,17 +27,50 @@ export function normalizeMessage(message: string): string {
 }
 
 /**
- * A normalizer with a bounded LRU cache: a message seen before costs one Map lookup. Map keeps
- * insertion order, so re-inserting on a hit and deleting the first key on overflow is an LRU.
+ * A bounded cache of two generations: lookups try the current Map, then the previous one (a hit
+ * there is promoted); when the current Map holds half the bound, it becomes the previous one and
+ * the old previous one is dropped whole. That is an LRU to within a factor of two, with no Map
+ * deletes: deleting a Map's first key over and over leaves holes that V8 skips on every
+ * `keys().next()`, which made a plain Map-ordered LRU cost more than the work it saved.
  */
+export class BoundedCache<V> {
+  #current = new Map<string, V>();
+  #previous = new Map<string, V>();
+  readonly #generation: number;
+
+  constructor(maxEntries: number) {
+    this.#generation = Math.max(1, Math.floor(maxEntries / 2));
+  }
+
+  get(key: string): V | undefined {
+    const v = this.#current.get(key);
+    if (v !== undefined) return v;
+    const old = this.#previous.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+
+  set(key: string, value: V): void {
+    if (this.#current.size >= this.#generation) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(key, value);
+  }
+
+  get size(): number {
+    return this.#current.size + this.#previous.size;
+  }
+}
+
+/** A normalizer with a bounded cache: a message seen recently costs one or two Map lookups. */
 export class MessageNormalizer {
-  readonly #cache = new Map<string, string>();
-  readonly #max: number;
+  readonly #cache: BoundedCache<string>;
   hits = 0;
   misses = 0;
 
   constructor(maxEntries = 10_000) {
-    this.#max = maxEntries;
+    this.#cache = new BoundedCache(maxEntries);
   }
 
   normalize(message: string): string {
@@ -44,13 +79,10 @@ export class MessageNormalizer {
     const cached = this.#cache.get(message);
     if (cached !== undefined) {
       this.hits++;
-      this.#cache.delete(message);
-      this.#cache.set(message, cached);
       return cached;
     }
     this.misses++;
     const normalized = normalizeMessage(message);
-    if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value as string);
     this.#cache.set(message, normalized);
     return normalized;
   }

@@ -6,6 +6,19 @@
  */
 /** True when the text has a digit. */
 const digit = (t: string) => /\d/.test(t);
+/** True when the text has a digit, a dot and a digit (every IPv4 address has). */
+const dottedDigits = (t: string) => /\d\.\d/.test(t);
+/** True when a digit is followed (after an optional space) by a character a duration's unit starts with. */
+const digitUnit = (t: string) => /\d ?[nuµmsh]/.test(t);
+/** True when the text has seven hex digits in a row (every hex token the pattern replaces has). */
+const hexRun = (t: string) => /[0-9a-f]{7}/i.test(t);
+/** True when the text has `::` or at least seven colons (every IPv6 form below has one or the other). */
+const ipv6Colons = (t: string) => {
+  if (t.includes('::')) return true;
+  let n = 0;
+  for (let i = t.indexOf(':'); i !== -1 && n < 7; i = t.indexOf(':', i + 1)) n++;
+  return n >= 7;
+};
 
 /**
  * [pattern, placeholder, guard]: the guard is a cheap test that is false only when the pattern
@@ -29,11 +42,11 @@ export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string
   ],
   [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\b/g, '<TIME>', (t) => t.includes(':')],
   // IPv4 (with an optional port) and IPv6.
-  [/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?\b/g, '<IP>', (t) => t.includes('.')],
+  [/\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?\b/g, '<IP>', dottedDigits],
   [
     /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?(?![\w:])|(?<![\w:])::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,6})?(?![\w:])/gi,
     '<IP>',
-    (t) => t.includes(':'),
+    ipv6Colons,
   ],
   // File paths: absolute, home- or dot-relative, Windows, or relative with an extension.
   [/(?<![\w<>/])(?:[A-Za-z]:\\|~\/|\.{1,2}\/|\/)(?:[\w.@+-]+[/\\])*[\w.@+-]+/g, '<PATH>', (t) => t.includes('/') || t.includes('\\')],
@@ -42,11 +55,11 @@ export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string
   [
     /\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b|\b\d+(?:\.\d+)? ?(?:milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/g,
     '<DURATION>',
-    digit,
+    digitUnit,
   ],
   // Memory addresses, then hashes and long hex tokens (md5, sha1, sha256, git SHAs) that contain a digit.
   [/\b0x[0-9a-f]{1,16}\b/gi, '<ADDR>', (t) => t.includes('0x') || t.includes('0X')],
-  [/\b(?=[0-9a-f]{0,127}\d)(?=[0-9a-f]{0,127}[a-f])[0-9a-f]{7,128}\b/gi, '<HEX>', digit],
+  [/\b(?=[0-9a-f]{0,127}\d)(?=[0-9a-f]{0,127}[a-f])[0-9a-f]{7,128}\b/gi, '<HEX>', hexRun],
   // Numbers, but not inside words (utf8, sha256, ipv6), not version strings (1.2.3, v2.0),
   // and not status or error codes ("status 404", "HTTP 503", "code 13").
   [/(?<![\w.])(?<!\b(?:status|code|http|errno|exit code|error)[\s:#]{0,3})-?\d+(?:\.\d+)?(?!\w|\.\d)/gi, '<NUM>', digit],

@@ -2,6 +2,14 @@ import { hash } from 'node:crypto';
 
 const EXACT_LIMIT = 64;
 const REGISTERS = 256;
+/** Marks registers filled with the fast hash (base64 has no colon, so older SHA-1 registers never start with it). */
+const FAST_PREFIX = '2:';
+
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 /**
  * Distinct users of a group in bounded memory: exact up to 64 users, then a HyperLogLog of 256
@@ -11,6 +19,11 @@ const REGISTERS = 256;
 export class UserCounter {
   #exact: Set<string> | undefined = new Set();
   #registers: Uint8Array | undefined;
+  /**
+   * Registers filled with SHA-1 (counters persisted before the fast hash): they keep it, so a
+   * user counted before a restart is not counted again after it.
+   */
+  #sha1 = false;
 
   add(user: string): void {
     if (this.#exact) {
@@ -29,9 +42,19 @@ export class UserCounter {
   }
 
   #addHashed(user: string): void {
-    const h = hash('sha1', user, 'buffer') as Buffer;
-    const index = h[0];
-    const rest = h.readUInt32BE(1);
+    let index: number;
+    let rest: number;
+    if (this.#sha1) {
+      const h = hash('sha1', user, 'buffer') as Buffer;
+      index = h[0];
+      rest = h.readUInt32BE(1);
+    } else {
+      // FNV-1a, then two murmur3 finalizers: one for the register, one for the rank.
+      let f = 0x811c9dc5;
+      for (let i = 0; i < user.length; i++) f = Math.imul(f ^ user.charCodeAt(i), 0x01000193);
+      index = fmix(f) >>> 24;
+      rest = fmix(f ^ 0x9e3779b9);
+    }
     const rank = rest === 0 ? 33 : Math.clz32(rest) + 1;
     const registers = this.#registers as Uint8Array;
     if (rank > registers[index]) registers[index] = rank;
@@ -54,7 +77,9 @@ export class UserCounter {
 
   /** A compact form for persistence. */
   serialize(): string {
-    return this.#exact ? JSON.stringify([...this.#exact]) : Buffer.from(this.#registers as Uint8Array).toString('base64');
+    if (this.#exact) return JSON.stringify([...this.#exact]);
+    const registers = Buffer.from(this.#registers as Uint8Array).toString('base64');
+    return this.#sha1 ? registers : `${FAST_PREFIX}${registers}`;
   }
 
   static restore(text: string | null | undefined): UserCounter {
@@ -63,8 +88,10 @@ export class UserCounter {
     if (text.startsWith('[')) {
       for (const u of JSON.parse(text) as string[]) c.add(u);
     } else {
+      const fast = text.startsWith(FAST_PREFIX);
       c.#exact = undefined;
-      c.#registers = new Uint8Array(Buffer.from(text, 'base64'));
+      c.#sha1 = !fast;
+      c.#registers = new Uint8Array(Buffer.from(fast ? text.slice(FAST_PREFIX.length) : text, 'base64'));
     }
     return c;
   }
