@@ -135,7 +135,11 @@ export class BlogExporter implements LogRecordExporter {
   #rewriteStale(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const d of this.#days.values()) if (d.stale) this.#rewrite(d);
+    for (const d of this.#days.values()) {
+      if (!d.stale) continue;
+      mkdirSync(this.#o.directory, { recursive: true });
+      this.#rewrite(d);
+    }
   }
 
   /** Arms the one timer that brings stale files up to date, no sooner than an interval after the last rewrite. */
@@ -148,7 +152,6 @@ export class BlogExporter implements LogRecordExporter {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       try {
-        mkdirSync(this.#o.directory, { recursive: true });
         this.#rewriteStale();
       } catch {
         // Tried again with the next batch, flush or shutdown.
@@ -158,7 +161,6 @@ export class BlogExporter implements LogRecordExporter {
   }
 
   async forceFlush(): Promise<void> {
-    mkdirSync(this.#o.directory, { recursive: true });
     this.#rewriteStale();
   }
 
