@@ -52,6 +52,20 @@ export interface Group {
   users: UserCounter;
   /** Alert state, kept in memory only. */
   alert: { lastAt: number; windowStart: number; windowCount: number; userWindowStart: number; userWindow: Set<string> };
+  /** Writes not yet flushed (the store's own bookkeeping). */
+  pending?: PendingWrites;
+}
+
+/** A group's writes since the last flush, held on the group so a record costs no extra Map lookups. */
+interface PendingWrites {
+  /** The newest events since the last flush, at most 10; `seq` is the event's number in its group. */
+  events: { seq: number; time: number; isError: boolean; event: () => EventJson }[] | undefined;
+  /** Events and errors counted in `minute`. */
+  minute: number;
+  count: number;
+  errors: number;
+  /** Position in the store's recency order when last moved to its end. */
+  touched: number;
 }
 
 export interface GroupStoreOptions {
@@ -78,10 +92,12 @@ export class GroupStore {
   readonly #maxGroups: number;
   readonly #ttl: number;
   readonly #dirty = new Set<string>();
-  /** The newest events per group since the last flush, at most 10 each. */
-  readonly #pendingEvents = new Map<string, { seq: number; time: number; isError: boolean; event: () => EventJson }[]>();
+  /** Events held by groups' pending writes (each group keeps its newest 10). */
   #pendingEventCount = 0;
-  readonly #pendingMinutes = new Map<string, { minute: number; fingerprint: string; count: number; errors: number }>();
+  /** Minute counts of groups that moved to another minute since the last flush (the current minute stays on the group). */
+  #pendingMinutes: { minute: number; fingerprint: string; count: number; errors: number }[] = [];
+  /** Moves to the end of the recency order so far. */
+  #touches = 0;
   readonly #pendingTotals = new Map<number, { events: number; errors: number }>();
   readonly #pendingUsers = new Map<string, number>();
   #pendingStatus: { fingerprint: string; status: GroupStatus; at: number; openedAt: number }[] = [];
@@ -186,25 +202,28 @@ export class GroupStore {
     if (o.version) group.lastVersion = o.version;
     if (o.user) group.users.add(o.user);
     this.#dirty.add(group.fingerprint);
-    let recent = this.#pendingEvents.get(o.fingerprint);
-    if (!recent) this.#pendingEvents.set(o.fingerprint, (recent = []));
+    const pending = group.pending as PendingWrites;
+    const recent = (pending.events ??= []);
     if (recent.length >= RECENT_EVENTS) recent.shift();
     else this.#pendingEventCount++;
     recent.push({ seq: group.count, time: o.time, isError: o.isError, event: o.event });
-    if (this.#pendingEventCount > 20_000) this.flush();
     const minute = Math.floor(o.time / MINUTE);
-    const key = `${minute}|${o.fingerprint}`;
-    const m = this.#pendingMinutes.get(key);
-    if (m) {
-      m.count++;
-      if (o.isError) m.errors++;
-    } else this.#pendingMinutes.set(key, { minute, fingerprint: o.fingerprint, count: 1, errors: o.isError ? 1 : 0 });
+    if (pending.minute !== minute) {
+      if (pending.count > 0)
+        this.#pendingMinutes.push({ minute: pending.minute, fingerprint: group.fingerprint, count: pending.count, errors: pending.errors });
+      pending.minute = minute;
+      pending.count = 0;
+      pending.errors = 0;
+    }
+    pending.count++;
+    if (o.isError) pending.errors++;
     const t = this.#pendingTotals.get(minute);
     if (t) {
       t.events++;
       if (o.isError) t.errors++;
     } else this.#pendingTotals.set(minute, { events: 1, errors: o.isError ? 1 : 0 });
     if (o.user && o.isError) this.#pendingUsers.set(o.user, o.time);
+    if (this.#pendingEventCount > 20_000 || this.#pendingMinutes.length > 20_000) this.flush();
     this.#emit(group.fingerprint, isNew ? 'new' : 'update');
     return { group, isNew };
   }
@@ -246,7 +265,12 @@ export class GroupStore {
   }
 
   #touch(group: Group): void {
-    // Map order is recency order: re-insert on use, evict from the front.
+    // Map order is recency order: re-insert on use, evict from the front. A group moved to the end
+    // within the last maxGroups/2 moves has at most that many after it, so it is not in the front
+    // tenth that eviction drops: it need not move again (most records then cost no Map writes).
+    const pending = (group.pending ??= { events: undefined, minute: -1, count: 0, errors: 0, touched: Number.NEGATIVE_INFINITY });
+    if (this.#touches - pending.touched < this.#maxGroups / 2 && this.#groups.has(group.fingerprint)) return;
+    pending.touched = ++this.#touches;
     this.#groups.delete(group.fingerprint);
     this.#groups.set(group.fingerprint, group);
     if (this.#groups.size > this.#maxGroups) {
@@ -274,13 +298,23 @@ export class GroupStore {
   /** Writes everything pending in one transaction. */
   flush(): void {
     if (this.#closed) return;
-    if (!this.#dirty.size && !this.#pendingEvents.size && !this.#pendingStatus.length && !this.#pendingTotals.size) return;
+    if (!this.#dirty.size && !this.#pendingMinutes.length && !this.#pendingStatus.length && !this.#pendingTotals.size) return;
     const s = this.#s;
     this.#db.exec('BEGIN');
     try {
       for (const fp of this.#dirty) {
         const g = this.#groups.get(fp);
         if (!g) continue;
+        const pending = g.pending;
+        if (pending) {
+          // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
+          if (pending.events)
+            for (const e of pending.events) s.putEvent.run(fp, slotOf(e.seq), e.seq, e.time, e.isError ? 1 : 0, JSON.stringify(e.event()));
+          pending.events = undefined;
+          if (pending.count > 0) s.addMinute.run(pending.minute, fp, pending.count, pending.errors);
+          pending.count = 0;
+          pending.errors = 0;
+        }
         s.upsertGroup.run(
           g.fingerprint,
           g.title,
@@ -301,10 +335,7 @@ export class GroupStore {
           g.users.count,
         );
       }
-      // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
-      for (const [fp, recent] of this.#pendingEvents)
-        for (const e of recent) s.putEvent.run(fp, slotOf(e.seq), e.seq, e.time, e.isError ? 1 : 0, JSON.stringify(e.event()));
-      for (const m of this.#pendingMinutes.values()) s.addMinute.run(m.minute, m.fingerprint, m.count, m.errors);
+      for (const m of this.#pendingMinutes) s.addMinute.run(m.minute, m.fingerprint, m.count, m.errors);
       for (const [minute, t] of this.#pendingTotals) s.addTotal.run(minute, t.events, t.errors);
       for (const [user, at] of this.#pendingUsers) s.seeUser.run(user, at);
       for (const c of this.#pendingStatus) s.addStatus.run(c.fingerprint, c.status, c.at, c.openedAt);
@@ -314,9 +345,8 @@ export class GroupStore {
       throw error;
     } finally {
       this.#dirty.clear();
-      this.#pendingEvents.clear();
       this.#pendingEventCount = 0;
-      this.#pendingMinutes.clear();
+      this.#pendingMinutes = [];
       this.#pendingTotals.clear();
       this.#pendingUsers.clear();
       this.#pendingStatus = [];
