@@ -63,11 +63,24 @@ export class BoundedCache<V> {
   }
 }
 
-/** A normalizer with a bounded cache: a message seen recently costs one or two Map lookups. */
+/** Lookups per window over which the cache's hit rate is judged. */
+const WINDOW = 4096;
+/** Below this share of hits in a window, the cache is bypassed for BYPASS messages, then tried again. */
+const MIN_HIT_RATE = 0.05;
+const BYPASS = 65_536;
+
+/**
+ * A normalizer with a bounded cache: a message seen recently costs one or two Map lookups. When
+ * messages almost never repeat (each carries an ID), the cache only adds a lookup and an insert
+ * to every message: it is then bypassed for a while, and tried again.
+ */
 export class MessageNormalizer {
   readonly #cache: BoundedCache<string>;
   hits = 0;
   misses = 0;
+  #windowLookups = 0;
+  #windowHits = 0;
+  #bypass = 0;
 
   constructor(maxEntries = 10_000) {
     this.#cache = new BoundedCache(maxEntries);
@@ -76,9 +89,20 @@ export class MessageNormalizer {
   normalize(message: string): string {
     // Very long messages are not cached: their key would cost more than the pass.
     if (message.length > 4096) return normalizeMessage(message);
+    if (this.#bypass > 0) {
+      this.#bypass--;
+      this.misses++;
+      return normalizeMessage(message);
+    }
+    if (++this.#windowLookups === WINDOW) {
+      if (this.#windowHits < WINDOW * MIN_HIT_RATE) this.#bypass = BYPASS;
+      this.#windowLookups = 0;
+      this.#windowHits = 0;
+    }
     const cached = this.#cache.get(message);
     if (cached !== undefined) {
       this.hits++;
+      this.#windowHits++;
       return cached;
     }
     this.misses++;

@@ -11,7 +11,16 @@ const dottedDigits = (t: string) => /\d\.\d/.test(t);
 /** True when a digit is followed (after an optional space) by a character a duration's unit starts with. */
 const digitUnit = (t: string) => /\d ?[nuµmsh]/.test(t);
 /** True when the text has seven hex digits in a row (every hex token the pattern replaces has). */
-const hexRun = (t: string) => /[0-9a-f]{7}/i.test(t);
+const hexRun = (t: string) => {
+  let run = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i) | 0x20; // folds A-F onto a-f (digits already have the bit)
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) {
+      if (++run === 7) return true;
+    } else run = 0;
+  }
+  return false;
+};
 /** True when the text has `::` or at least seven colons (every IPv6 form below has one or the other). */
 const ipv6Colons = (t: string) => {
   if (t.includes('::')) return true;
