@@ -21,19 +21,22 @@ export class PipelineRecord implements ReadWriteLogRecord {
   eventName?: string;
   droppedAttributesCount: number;
 
-  constructor(fields: {
-    hrTime: HrTime;
-    hrTimeObserved?: HrTime;
-    spanContext?: SpanContext;
-    resource: Resource;
-    instrumentationScope: InstrumentationScope;
-    attributes?: Attributes;
-    severityText?: string;
-    severityNumber?: SeverityNumber;
-    body?: AnyValue;
-    eventName?: string;
-    droppedAttributesCount?: number;
-  }) {
+  constructor(
+    fields: {
+      hrTime: HrTime;
+      hrTimeObserved?: HrTime;
+      spanContext?: SpanContext;
+      resource: Resource;
+      instrumentationScope: InstrumentationScope;
+      attributes?: Attributes;
+      severityText?: string;
+      severityNumber?: SeverityNumber;
+      body?: AnyValue;
+      eventName?: string;
+      droppedAttributesCount?: number;
+    },
+    adoptAttributes = false,
+  ) {
     this.hrTime = fields.hrTime;
     this.hrTimeObserved = fields.hrTimeObserved ?? fields.hrTime;
     this.spanContext = fields.spanContext;
@@ -41,12 +44,20 @@ export class PipelineRecord implements ReadWriteLogRecord {
     this.instrumentationScope = fields.instrumentationScope;
     // Spread defines own data properties (a `__proto__` key stays data, never a prototype), and
     // keeps V8's fast object shape, unlike a null-prototype dictionary that every processor walks.
-    this.attributes = { ...fields.attributes };
+    this.attributes = adoptAttributes && fields.attributes ? fields.attributes : { ...fields.attributes };
     this.severityText = fields.severityText;
     this.severityNumber = fields.severityNumber;
     this.body = fields.body;
     this.eventName = fields.eventName;
     this.droppedAttributesCount = fields.droppedAttributesCount ?? 0;
+  }
+
+  /**
+   * A record that takes `fields.attributes` as its own, without copying: for decoders that built
+   * the object themselves (a plain object of own data properties) and keep no reference to it.
+   */
+  static adopting(fields: ConstructorParameters<typeof PipelineRecord>[0] & { attributes: Attributes }): PipelineRecord {
+    return new PipelineRecord(fields, true);
   }
 
   /** Copies any readable record (the SDK's, before it is frozen) into a pipeline record. */

@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ExportQueue } from '../exporters/export-queue.ts';
+import { BatchProcessor } from '../processors/batch/batch-processor.ts';
 import type { Host, IngestSink, Receiver } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
 import { CopyingStage, Fanout } from './fanout.ts';
@@ -36,6 +37,8 @@ export class Service implements IngestSink {
   /** Each pipeline's processors, front to back. */
   readonly #processors = new Map<string, LogRecordProcessor[]>();
   readonly #receivers = new Map<string, Receiver>();
+  /** Processors that hold records and send them on later (batch): what they hold still reaches the exporters. */
+  readonly #holders: BatchProcessor[] = [];
   readonly #sdkEntry: LogRecordProcessor | undefined;
   readonly #refuseAt: number;
   #stopped = false;
@@ -109,7 +112,9 @@ export class Service implements IngestSink {
       const c = this.#config.processors.get(id);
       if (!c) continue;
       try {
-        const processor = new GuardedProcessor(id, c.factory.create({ id, config: c.config, host: this.host }, stage), this.host);
+        const inner = c.factory.create({ id, config: c.config, host: this.host }, stage);
+        if (inner instanceof BatchProcessor) this.#holders.push(inner);
+        const processor = new GuardedProcessor(id, inner, this.host);
         stages.unshift(processor);
         stage = processor;
       } catch (error) {
@@ -147,11 +152,14 @@ export class Service implements IngestSink {
 
   /**
    * Records the pipeline can still take without an exporter queue overflowing, assuming (to be
-   * safe) that every record queued for the processors reaches every exporter.
+   * safe) that every record queued for the processors, or held by one (a batch about to be sent
+   * on at once), reaches every exporter.
    */
   #headroom(): number {
+    let upstream = this.queue.size;
+    for (const h of this.#holders) upstream += h.size;
     let room = this.queue.capacity - this.queue.size;
-    for (const q of this.#exportQueues.values()) room = Math.min(room, Math.floor(q.capacity * this.#refuseAt) - q.size - this.queue.size);
+    for (const q of this.#exportQueues.values()) room = Math.min(room, Math.floor(q.capacity * this.#refuseAt) - q.size - upstream);
     return room;
   }
 
@@ -160,13 +168,20 @@ export class Service implements IngestSink {
     return this.#headroom() <= 0;
   }
 
+  /** Nothing waits for the processors, in a batch or in front of an exporter. */
+  #idle(): boolean {
+    if (this.queue.size !== 0) return false;
+    for (const h of this.#holders) if (h.size !== 0) return false;
+    for (const q of this.#exportQueues.values()) if (!q.idle) return false;
+    return true;
+  }
+
   /** Whether a receiver may take a batch of `n`; a batch larger than any queue is taken once all is idle. */
   #admits(n: number): boolean {
     if (n <= this.#headroom()) return true;
-    const queues = [...this.#exportQueues.values()];
-    if (this.queue.size !== 0 || !queues.every((q) => q.idle) || n > this.queue.capacity) return false;
+    if (!this.#idle() || n > this.queue.capacity) return false;
     // Taken, so it must not be lost: let it past the capacity of the queues it may overflow.
-    for (const q of queues) q.allowBurst(n);
+    for (const q of this.#exportQueues.values()) q.allowBurst(n);
     return true;
   }
 
@@ -185,10 +200,18 @@ export class Service implements IngestSink {
       if (!entry) continue;
       const queue = this.queue;
       const service = this;
+      // The size of this receiver's last batch: while the pipeline has less room than that, the
+      // next one would most likely be refused after decoding, so it is refused (or waits) before.
+      let expected = 1;
       const sink: IngestSink = {
-        ingest: (records) => !service.#stopped && service.#admits(records.length) && queue.pushAll(records, entry),
+        ingest: (records) => {
+          if (records.length > 0) expected = records.length;
+          return !service.#stopped && service.#admits(records.length) && queue.pushAll(records, entry);
+        },
         get saturated() {
-          return service.saturated;
+          const room = service.#headroom();
+          // A batch larger than every queue is still taken once all is idle (see #admits).
+          return room <= 0 || (room < expected && !service.#idle());
         },
       };
       const receiver = c.factory.create({ id, config: c.config, host: this.host }, sink);

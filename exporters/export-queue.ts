@@ -6,7 +6,7 @@ import type { Counter, Telemetry } from '../collector/telemetry.ts';
 export interface ExportQueueOptions {
   /** Records held before new ones are dropped (and counted). Default 10000. */
   queueSize?: number;
-  /** Records handed to the exporter in one call. Default 512. */
+  /** Records handed to the exporter in one call. Default: the exporter's `preferredBatchSize`, else 512. */
   batchSize?: number;
   /** An export that has not called back by then counts as failed. Default 30000 ms. */
   exportTimeoutMillis?: number;
@@ -38,7 +38,7 @@ export class ExportQueue implements LogRecordProcessor {
     this.id = id;
     this.#exporter = exporter;
     this.#capacity = options.queueSize ?? 10_000;
-    this.#batchSize = options.batchSize ?? 512;
+    this.#batchSize = options.batchSize ?? (exporter as { preferredBatchSize?: number }).preferredBatchSize ?? 512;
     this.#timeout = options.exportTimeoutMillis ?? 30_000;
     const labels = { exporter: id };
     this.#sent = telemetry.counter('unitrack_exporter_sent_total', 'Records an exporter delivered.', labels);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Host, IngestSink, Receiver } from '../component.ts';
 import type { Counter } from '../telemetry.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
@@ -23,6 +24,10 @@ export interface OtlpReceiverOptions {
 }
 
 type Signal = 'logs' | 'traces';
+
+/** How long a request waits, unread, for a full pipeline to make room before it is refused. */
+const ADMISSION_WAIT_MS = 100;
+const ADMISSION_POLL_MS = 2;
 const DECODERS: Record<Signal, Record<Encoding, (b: Uint8Array) => DecodedBatch>> = {
   logs: { proto: decodeLogsProto, json: decodeLogsJson },
   traces: { proto: decodeTracesProto, json: decodeTracesJson },
@@ -98,6 +103,17 @@ export class OtlpReceiver implements Receiver {
     await closed;
   }
 
+  /** Waits up to `ms` for the pipeline to have room again; false if it still has none (or is stopping). */
+  async #roomWithin(ms: number): Promise<boolean> {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      await sleep(ADMISSION_POLL_MS);
+      if (this.#stopping) return false;
+      if (!this.#sink.saturated) return true;
+    }
+    return false;
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -139,9 +155,16 @@ export class OtlpReceiver implements Receiver {
       sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
       return;
     }
-    // Refuse before reading: a full pipeline should cost clients a round trip, not a body upload.
-    if (this.#sink.saturated) {
+    // A full pipeline usually has room again a few turns of the event loop later: wait a little
+    // before reading (the body stays in the socket, so memory stays bounded), as otelcol's
+    // blocking receiver does, and only then refuse. Refusing before reading costs clients a
+    // round trip, not a body upload, and the collector no decoding.
+    if (this.#sink.saturated && !(await this.#roomWithin(ADMISSION_WAIT_MS))) {
       req.resume();
+      if (this.#stopping) {
+        sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
+        return;
+      }
       this.#counters[`${signal}.throttled`].add();
       sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
       return;

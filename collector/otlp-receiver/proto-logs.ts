@@ -82,8 +82,9 @@ function readLogRecord(r: ProtoReader, resource: Resource, scope: Instrumentatio
   let spanId = '';
   let eventName: string | undefined;
   while (!r.done) {
-    const { field, wire } = r.tag();
-    switch (field) {
+    const t = r.rawTag();
+    const wire = t & 7;
+    switch (Math.floor(t / 8)) {
       case 1:
         if (wire !== 1) throw new ProtoError('time_unix_nano must be fixed64');
         time = r.hrTime();
@@ -98,12 +99,18 @@ function readLogRecord(r: ProtoReader, resource: Resource, scope: Instrumentatio
       case 3:
         severityText = r.string();
         break;
-      case 5:
-        body = readAnyValue(r.sub(), 0);
+      case 5: {
+        const outer = r.enter();
+        body = readAnyValue(r, 0);
+        r.leave(outer);
         break;
-      case 6:
-        readKeyValue(r.sub(), attributes, 0);
+      }
+      case 6: {
+        const outer = r.enter();
+        readKeyValue(r, attributes, 0);
+        r.leave(outer);
         break;
+      }
       case 7:
         dropped = r.varint();
         break;
@@ -131,7 +138,7 @@ function readLogRecord(r: ProtoReader, resource: Resource, scope: Instrumentatio
   }
   const hrTime = time === ZERO ? (observed === ZERO ? nowHr() : observed) : time;
   out.records.push(
-    new PipelineRecord({
+    PipelineRecord.adopting({
       hrTime,
       hrTimeObserved: observed === ZERO ? hrTime : observed,
       spanContext,
@@ -157,20 +164,28 @@ export function readKeyValue(r: ProtoReader, into: Record<string, AnyValue>, dep
   let key = '';
   let value: AnyValue = null;
   while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) key = r.string();
-    else if (field === 2 && wire === 2) value = readAnyValue(r.sub(), depth + 1);
-    else r.skip(wire);
+    const t = r.rawTag();
+    if (t === 10)
+      key = r.string(); // field 1, length-delimited
+    else if (t === 18) {
+      // field 2, length-delimited
+      const outer = r.enter();
+      value = readAnyValue(r, depth + 1);
+      r.leave(outer);
+    } else r.skip(t & 7);
   }
-  Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  // A plain assignment keeps V8's fast object shape; only `__proto__` needs defining as data.
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
 }
 
 export function readAnyValue(r: ProtoReader, depth: number): AnyValue {
   if (depth > MAX_VALUE_DEPTH) throw new ProtoError(`values nested deeper than ${MAX_VALUE_DEPTH} levels`);
   let value: AnyValue = null;
   while (!r.done) {
-    const { field, wire } = r.tag();
-    switch (field) {
+    const t = r.rawTag();
+    const wire = t & 7;
+    switch (Math.floor(t / 8)) {
       case 1:
         value = r.string();
         break;
@@ -185,23 +200,31 @@ export function readAnyValue(r: ProtoReader, depth: number): AnyValue {
         break;
       case 5: {
         const items: AnyValue[] = [];
-        const a = r.sub();
-        while (!a.done) {
-          const t = a.tag();
-          if (t.field === 1 && t.wire === 2) items.push(readAnyValue(a.sub(), depth + 1));
-          else a.skip(t.wire);
+        const outer = r.enter();
+        while (!r.done) {
+          const t = r.rawTag();
+          if (t === 10) {
+            const inner = r.enter();
+            items.push(readAnyValue(r, depth + 1));
+            r.leave(inner);
+          } else r.skip(t & 7);
         }
+        r.leave(outer);
         value = items;
         break;
       }
       case 6: {
         const map: Record<string, AnyValue> = {};
-        const k = r.sub();
-        while (!k.done) {
-          const t = k.tag();
-          if (t.field === 1 && t.wire === 2) readKeyValue(k.sub(), map, depth + 1);
-          else k.skip(t.wire);
+        const outer = r.enter();
+        while (!r.done) {
+          const t = r.rawTag();
+          if (t === 10) {
+            const inner = r.enter();
+            readKeyValue(r, map, depth + 1);
+            r.leave(inner);
+          } else r.skip(t & 7);
         }
+        r.leave(outer);
         value = map;
         break;
       }

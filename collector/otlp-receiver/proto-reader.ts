@@ -8,17 +8,72 @@ export class ProtoError extends Error {
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
+/** The bytes as a Buffer over the same memory (no copy), for Buffer's fast slice and read methods. */
+function asBuffer(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** UTF-8 bytes as a string, exactly as a non-fatal `TextDecoder` reads them. */
+function decodeString(buf: Buffer, start: number, end: number): string {
+  // Buffer's UTF-8 slice replaces invalid sequences as TextDecoder does, and faster; only a
+  // leading BOM differs (TextDecoder drops it), so that case keeps TextDecoder.
+  if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)
+    return textDecoder.decode(buf.subarray(start, end));
+  return buf.toString('utf8', start, end);
+}
+
+/**
+ * Short strings repeat from record to record (attribute keys, severity texts, categories,
+ * service names): a small direct-mapped cache, keyed by a hash of the bytes and checked byte for
+ * byte, hands back the string decoded before instead of decoding (and allocating) it again.
+ */
+const CACHED_MAX_BYTES = 32;
+const CACHE_SLOTS = 4096;
+const cacheBytes: (Uint8Array | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+const cacheStrings: string[] = new Array(CACHE_SLOTS).fill('');
+
+function cachedString(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  if (len === 0) return '';
+  // A hash of the length and a few bytes (both ends, where similar strings differ, and the middle):
+  // a collision only costs a miss, since the bytes are compared in full.
+  const last = end - 1;
+  let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
+  h = Math.imul(h ^ buf[start], 0x01000193);
+  h = Math.imul(h ^ buf[last], 0x01000193);
+  h = Math.imul(h ^ buf[last - (len >> 2)], 0x01000193);
+  h = Math.imul(h ^ buf[start + (len >> 1)], 0x01000193);
+  h = Math.imul(h ^ buf[last - (len >> 3)], 0x01000193);
+  h = Math.imul(h ^ buf[start + (len >> 2)], 0x01000193);
+  h = Math.imul(h ^ buf[start + (len >> 3)], 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
+  const bytes = cacheBytes[slot];
+  if (bytes !== undefined && bytes.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (bytes[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cacheStrings[slot];
+  }
+  const value = decodeString(buf, start, end);
+  cacheBytes[slot] = new Uint8Array(buf.subarray(start, end)); // a copy: the request's buffer is not kept
+  cacheStrings[slot] = value;
+  return value;
+}
+
 export class ProtoReader {
-  readonly buf: Uint8Array;
+  readonly buf: Buffer;
   pos: number;
-  readonly end: number;
-  readonly #view: DataView;
+  /** Where the current message ends; `enter` narrows it to a nested one, `leave` restores it. */
+  end: number;
 
   constructor(buf: Uint8Array, start = 0, end = buf.length) {
-    this.buf = buf;
+    this.buf = asBuffer(buf);
     this.pos = start;
     this.end = end;
-    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get done(): boolean {
@@ -27,11 +82,20 @@ export class ProtoReader {
 
   /** A varint as a number (exact up to 2^53; larger values lose precision, which OTLP counts tolerate). */
   varint(): number {
+    const buf = this.buf;
+    if (this.pos < this.end) {
+      // One byte (tags, small lengths and enums): the common case.
+      const b = buf[this.pos];
+      if (b < 0x80) {
+        this.pos++;
+        return b;
+      }
+    }
     let result = 0;
     let shift = 1;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw new ProtoError('truncated varint');
-      const b = this.buf[this.pos++];
+      const b = buf[this.pos++];
       result += (b & 0x7f) * shift;
       if (b < 0x80) return result;
       shift *= 128;
@@ -66,10 +130,15 @@ export class ProtoReader {
     return { field: Math.floor(t / 8), wire: t & 7 };
   }
 
+  /** A tag as one number (field * 8 + wire), without allocating an object: `Math.floor(t / 8)` and `t & 7` split it. */
+  rawTag(): number {
+    return this.varint();
+  }
+
   fixed64(): number {
     if (this.pos + 8 > this.end) throw new ProtoError('truncated fixed64');
-    const lo = this.#view.getUint32(this.pos, true);
-    const hi = this.#view.getUint32(this.pos + 4, true);
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
     return hi * 4294967296 + lo;
   }
@@ -77,21 +146,21 @@ export class ProtoReader {
   /** A fixed64 nanosecond timestamp as [seconds, nanoseconds], exact. */
   hrTime(): [number, number] {
     if (this.pos + 8 > this.end) throw new ProtoError('truncated fixed64');
-    const ns = this.#view.getBigUint64(this.pos, true);
+    const ns = this.buf.readBigUInt64LE(this.pos);
     this.pos += 8;
     return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
   }
 
   fixed32(): number {
     if (this.pos + 4 > this.end) throw new ProtoError('truncated fixed32');
-    const v = this.#view.getUint32(this.pos, true);
+    const v = this.buf.readUInt32LE(this.pos);
     this.pos += 4;
     return v;
   }
 
   double(): number {
     if (this.pos + 8 > this.end) throw new ProtoError('truncated double');
-    const v = this.#view.getFloat64(this.pos, true);
+    const v = this.buf.readDoubleLE(this.pos);
     this.pos += 8;
     return v;
   }
@@ -106,14 +175,41 @@ export class ProtoReader {
     return [start, end];
   }
 
+  /**
+   * Narrows this reader to the length-delimited field at its position (a nested message read in
+   * place, without a sub-reader); returns the outer end, for `leave`.
+   */
+  enter(): number {
+    const len = this.varint();
+    const end = this.pos + len;
+    if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
+    const outer = this.end;
+    this.end = end;
+    return outer;
+  }
+
+  /** Moves past the nested message `enter` narrowed to and restores the outer end. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
   sub(): ProtoReader {
-    const [start, end] = this.span();
+    const len = this.varint();
+    const start = this.pos;
+    const end = start + len;
+    if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
+    this.pos = end;
     return new ProtoReader(this.buf, start, end);
   }
 
   string(): string {
-    const [start, end] = this.span();
-    return textDecoder.decode(this.buf.subarray(start, end));
+    const len = this.varint();
+    const start = this.pos;
+    const end = start + len;
+    if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
+    this.pos = end;
+    return len <= CACHED_MAX_BYTES ? cachedString(this.buf, start, end) : decodeString(this.buf, start, end);
   }
 
   /** A copy, as a plain Uint8Array: a Buffer (the request body's type) would JSON-serialize as {type, data}. */
@@ -124,7 +220,7 @@ export class ProtoReader {
 
   hex(): string {
     const [start, end] = this.span();
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, end - start).toString('hex');
+    return this.buf.toString('hex', start, end);
   }
 
   skip(wire: number): void {
