@@ -120,8 +120,8 @@ export class FingerprintProcessor implements LogRecordProcessor {
   }
 
   async forceFlush(): Promise<void> {
-    this.#store.flush();
-    await this.#next.forceFlush();
+    // The store's commit (in its writer thread) and the stages after this one flush together.
+    await Promise.all([this.#store.flushAsync(), this.#next.forceFlush()]);
   }
 
   async shutdown(): Promise<void> {

@@ -1,9 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { EventJson } from '../../exporters/event-json.ts';
 import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from './group-types.ts';
+import {
+  applyBatch,
+  CLOSED,
+  COMMITTED,
+  CONNECTION_PRAGMAS,
+  FAILED,
+  prepareWrites,
+  type WriteBatch,
+  type WriteStatements,
+} from './group-writer.ts';
 import { UserCounter } from './user-counter.ts';
 
 export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from './group-types.ts';
@@ -108,7 +119,24 @@ export class GroupStore {
   totalEvents = 0;
   alertsTriggered = 0;
   processingNs = 0;
-  readonly #s: Record<string, StatementSync>;
+  readonly #s: { getGroup: StatementSync };
+  /** The writer: a worker owning the write connection (a file), or statements run in-thread (`:memory:`). */
+  readonly #worker: Worker | undefined;
+  readonly #writes: WriteStatements | undefined;
+  /** Shared with the worker: batches committed, batches failed, closed. */
+  readonly #state = new Int32Array(new SharedArrayBuffer(12));
+  /** Batches posted to the worker. */
+  #posted = 0;
+  /** Failed batches already reported. */
+  #failedSeen = 0;
+  /**
+   * Groups evicted from memory whose rows are in a batch the worker may not have committed yet,
+   * with that batch's number: looked up here first, so a look-up never waits for the writer.
+   */
+  #evicted = new Map<string, { group: Group; batch: number }>();
+  #workerError: unknown;
+  /** flushAsync calls waiting (the worker is ref'd while any is). */
+  #asyncWaits = 0;
   /**
    * Fingerprints that may have a row on disk and no group in memory (those in the file at open,
    * and those evicted since): a fingerprint absent from memory and from this filter is a new
@@ -122,12 +150,7 @@ export class GroupStore {
     this.#ttl = options.groupTtlMs ?? 24 * 60 * MINUTE;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.#db = new DatabaseSync(options.path);
-    this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = NORMAL;
-      -- 16 MiB of page cache (the default is 2 MiB): new groups land on random pages of the indexes
-      -- keyed by fingerprint, and a flush of thousands of them otherwise spills and re-reads pages.
-      PRAGMA cache_size = -16384;`);
+    this.#db.exec(CONNECTION_PRAGMAS);
     migrateEvents(this.#db);
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS groups (
@@ -137,7 +160,10 @@ export class GroupStore {
         resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
       CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS});
-      CREATE INDEX IF NOT EXISTS events_time ON events(is_error, time);
+      -- Only error events are read by time (the dashboard's recent errors): a partial index spares
+      -- the other events' rows an index entry (files with the older full index have it dropped).
+      DROP INDEX IF EXISTS events_time;
+      CREATE INDEX IF NOT EXISTS events_errors ON events(time) WHERE is_error = 1;
       CREATE TABLE IF NOT EXISTS minutes (minute INTEGER NOT NULL, fingerprint TEXT NOT NULL, count INTEGER NOT NULL,
         errors INTEGER NOT NULL, PRIMARY KEY (minute, fingerprint));
       CREATE TABLE IF NOT EXISTS totals (minute INTEGER PRIMARY KEY, events INTEGER NOT NULL, errors INTEGER NOT NULL);
@@ -145,31 +171,21 @@ export class GroupStore {
       CREATE TABLE IF NOT EXISTS status_changes (fingerprint TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL, opened_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS status_fp ON status_changes(fingerprint);
     `);
-    const p = (sql: string) => this.#db.prepare(sql);
-    this.#s = {
-      upsertGroup: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-        ON CONFLICT(fingerprint) DO UPDATE SET title=excluded.title, type=excluded.type, message=excluded.message,
-        component=excluded.component, category=excluded.category, severity=excluded.severity, count=excluded.count,
-        first_seen=excluded.first_seen, last_seen=excluded.last_seen, status=excluded.status, status_at=excluded.status_at,
-        opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
-        users=excluded.users, user_count=excluded.user_count`),
-      getGroup: p('SELECT * FROM groups WHERE fingerprint = ?'),
-      putEvent: p(
-        'INSERT INTO events VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, slot) DO UPDATE SET seq=excluded.seq, time=excluded.time, is_error=excluded.is_error, json=excluded.json',
-      ),
-      addMinute: p(
-        'INSERT INTO minutes VALUES (?,?,?,?) ON CONFLICT(minute, fingerprint) DO UPDATE SET count = count + excluded.count, errors = errors + excluded.errors',
-      ),
-      addTotal: p(
-        'INSERT INTO totals VALUES (?,?,?) ON CONFLICT(minute) DO UPDATE SET events = events + excluded.events, errors = errors + excluded.errors',
-      ),
-      seeUser: p('INSERT INTO users VALUES (?,?) ON CONFLICT(user) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)'),
-      addStatus: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
-    };
+    this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
+    if (options.path === ':memory:') this.#writes = prepareWrites(this.#db);
+    else {
+      this.#worker = new Worker(new URL('./group-writer.ts', import.meta.url), {
+        workerData: { groupWriter: true, path: options.path, state: this.#state.buffer },
+      });
+      this.#worker.unref();
+      this.#worker.on('error', (error) => {
+        this.#workerError = error;
+      });
+    }
     this.#onDisk = new OnDiskFilter();
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
-    this.#timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000).unref();
+    this.#timer = setInterval(() => this.#post(), options.flushIntervalMs ?? 1000).unref();
     this.#sweeper = setInterval(() => this.sweep(), Math.min(this.#ttl, 60_000)).unref();
   }
 
@@ -195,7 +211,8 @@ export class GroupStore {
         users: new UserCounter(),
         alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
       };
-      this.#pendingStatus.push({ fingerprint: o.fingerprint, status: 'unresolved', at: o.time, openedAt: o.time });
+      // No status_changes row for the opening 'unresolved': it says nothing the group row's
+      // first_seen does not, and get() puts it back at the head of the history.
     }
     this.#touch(group);
     group.count++;
@@ -226,7 +243,7 @@ export class GroupStore {
       if (o.isError) t.errors++;
     } else this.#pendingTotals.set(minute, { events: 1, errors: o.isError ? 1 : 0 });
     if (o.user && o.isError) this.#pendingUsers.set(o.user, o.time);
-    if (this.#pendingEventCount > 20_000 || this.#pendingMinutes.length > 20_000) this.flush();
+    if (this.#pendingEventCount > 20_000 || this.#pendingMinutes.length > 20_000) this.#post();
     this.#emit(group.fingerprint, isNew ? 'new' : 'update');
     return { group, isNew };
   }
@@ -278,10 +295,12 @@ export class GroupStore {
     this.#groups.set(group.fingerprint, group);
     if (this.#groups.size > this.#maxGroups) {
       // Write everything out once, then drop the least recently seen tenth: evictions stay rare.
-      this.flush();
+      this.#post();
+      this.#pruneEvicted();
       let n = Math.max(1, Math.floor(this.#maxGroups / 10));
       for (const fp of this.#groups.keys()) {
         if (n-- <= 0 || fp === group.fingerprint) break;
+        if (this.#worker) this.#evicted.set(fp, { group: this.#groups.get(fp) as Group, batch: this.#posted });
         this.#groups.delete(fp);
         this.#onDisk.add(fp);
       }
@@ -291,6 +310,13 @@ export class GroupStore {
   #lookup(fingerprint: string): Group | undefined {
     const inMemory = this.#groups.get(fingerprint);
     if (inMemory || this.#closed || !this.#onDisk.has(fingerprint)) return inMemory;
+    const evicted = this.#evicted.get(fingerprint);
+    if (evicted) {
+      // Its rows may not be committed yet; what memory held is what the batch writes.
+      this.#evicted.delete(fingerprint);
+      this.#groups.set(fingerprint, evicted.group);
+      return evicted.group;
+    }
     const row = this.#s.getGroup.get(fingerprint) as Record<string, unknown> | undefined;
     if (!row) return undefined;
     const group = rowToGroup(row);
@@ -298,54 +324,57 @@ export class GroupStore {
     return group;
   }
 
-  /** Writes everything pending in one transaction. */
+  /** Writes everything pending in one transaction and waits until it is committed. */
   flush(): void {
     if (this.#closed) return;
+    this.#post();
+    this.#wait();
+  }
+
+  /** Hands everything pending to the writer as one batch (one transaction); does not wait for a worker. */
+  #post(): void {
+    if (this.#closed) return;
     if (!this.#dirty.size && !this.#pendingMinutes.length && !this.#pendingStatus.length && !this.#pendingTotals.size) return;
-    const s = this.#s;
-    this.#db.exec('BEGIN');
+    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [] };
     try {
+      const { g, e, m } = b;
       for (const fp of this.#dirty) {
-        const g = this.#groups.get(fp);
-        if (!g) continue;
-        const pending = g.pending;
+        const grp = this.#groups.get(fp);
+        if (!grp) continue;
+        const pending = grp.pending;
         if (pending) {
           // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
           if (pending.events)
-            for (const e of pending.events) s.putEvent.run(fp, slotOf(e.seq), e.seq, e.time, e.isError ? 1 : 0, JSON.stringify(e.event()));
+            for (const ev of pending.events) e.push(fp, slotOf(ev.seq), ev.seq, ev.time, ev.isError ? 1 : 0, JSON.stringify(ev.event()));
           pending.events = undefined;
-          if (pending.count > 0) s.addMinute.run(pending.minute, fp, pending.count, pending.errors);
+          if (pending.count > 0) m.push(pending.minute, fp, pending.count, pending.errors);
           pending.count = 0;
           pending.errors = 0;
         }
-        s.upsertGroup.run(
-          g.fingerprint,
-          g.title,
-          g.type ?? null,
-          g.message,
-          g.component ?? null,
-          g.category ?? null,
-          g.severity,
-          g.count,
-          g.firstSeen,
-          g.lastSeen,
-          g.status,
-          g.statusAt,
-          g.openedAt,
-          g.resolvedInVersion ?? null,
-          g.lastVersion ?? null,
-          g.users.serialize(),
-          g.users.count,
+        g.push(
+          grp.fingerprint,
+          grp.title,
+          grp.type ?? null,
+          grp.message,
+          grp.component ?? null,
+          grp.category ?? null,
+          grp.severity,
+          grp.count,
+          grp.firstSeen,
+          grp.lastSeen,
+          grp.status,
+          grp.statusAt,
+          grp.openedAt,
+          grp.resolvedInVersion ?? null,
+          grp.lastVersion ?? null,
+          grp.users.serialize(),
+          grp.users.count,
         );
       }
-      for (const m of this.#pendingMinutes) s.addMinute.run(m.minute, m.fingerprint, m.count, m.errors);
-      for (const [minute, t] of this.#pendingTotals) s.addTotal.run(minute, t.events, t.errors);
-      for (const [user, at] of this.#pendingUsers) s.seeUser.run(user, at);
-      for (const c of this.#pendingStatus) s.addStatus.run(c.fingerprint, c.status, c.at, c.openedAt);
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
+      for (const x of this.#pendingMinutes) m.push(x.minute, x.fingerprint, x.count, x.errors);
+      for (const [minute, t] of this.#pendingTotals) b.t.push(minute, t.events, t.errors);
+      for (const [user, at] of this.#pendingUsers) b.u.push(user, at);
+      for (const c of this.#pendingStatus) b.s.push(c.fingerprint, c.status, c.at, c.openedAt);
     } finally {
       this.#dirty.clear();
       this.#pendingEventCount = 0;
@@ -354,6 +383,54 @@ export class GroupStore {
       this.#pendingUsers.clear();
       this.#pendingStatus = [];
     }
+    if (this.#worker) {
+      this.#worker.postMessage(b);
+      this.#posted++;
+    } else applyBatch(this.#db, this.#writes as WriteStatements, b);
+  }
+
+  /** Drops the evicted groups whose batch is committed (their rows on disk are current). */
+  #pruneEvicted(): void {
+    if (!this.#evicted.size) return;
+    const committed = Atomics.load(this.#state, COMMITTED);
+    for (const [fp, e] of this.#evicted) if (e.batch <= committed) this.#evicted.delete(fp);
+  }
+
+  /** Like flush(), but waits for the worker without blocking the thread (forceFlush). */
+  async flushAsync(): Promise<void> {
+    if (this.#closed) return;
+    this.#post();
+    const state = this.#state;
+    const deadline = Date.now() + 30_000;
+    // A pending Atomics.waitAsync does not keep the event loop alive: the worker (unref'd otherwise) does meanwhile.
+    if (this.#asyncWaits++ === 0) this.#worker?.ref();
+    try {
+      for (let done = Atomics.load(state, COMMITTED); done < this.#posted && Date.now() < deadline; done = Atomics.load(state, COMMITTED)) {
+        const r = Atomics.waitAsync(state, COMMITTED, done, 1000);
+        if (r.async) await r.value;
+      }
+    } finally {
+      if (--this.#asyncWaits === 0) this.#worker?.unref();
+    }
+    this.#wait();
+  }
+
+  /** Blocks until the worker has committed every batch posted; throws once for each batch it failed to write. */
+  #wait(): void {
+    const state = this.#state;
+    const deadline = Date.now() + 30_000;
+    for (let done = Atomics.load(state, COMMITTED); done < this.#posted; done = Atomics.load(state, COMMITTED)) {
+      if (Date.now() > deadline || this.#workerError) break;
+      Atomics.wait(state, COMMITTED, done, 1000);
+    }
+    if (this.#workerError) throw new Error(`group store: the writer of ${this.path} failed: ${String(this.#workerError)}`);
+    this.#pruneEvicted();
+    const failed = Atomics.load(state, FAILED);
+    if (failed > this.#failedSeen) {
+      this.#failedSeen = failed;
+      throw new Error(`group store: ${failed} write batch(es) to ${this.path} failed`);
+    }
+    if (Atomics.load(state, COMMITTED) < this.#posted) throw new Error(`group store: the writer of ${this.path} did not commit in 30 s`);
   }
 
   /** Deletes groups unseen for the TTL and history older than 7 days. */
@@ -423,8 +500,9 @@ export class GroupStore {
         status: GroupStatus;
         at: number;
       }[]
-    ).map((h) => ({ status: h.status, at: new Date(h.at).toISOString() }));
-    return { ...summary, events, history };
+    ).filter((h, i) => i > 0 || h.status !== 'unresolved' || h.at !== Number(row.first_seen)); // files from before the opening row was dropped
+    history.unshift({ status: 'unresolved', at: Number(row.first_seen) });
+    return { ...summary, events, history: history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString() })) };
   }
 
   #summaries(rows: Record<string, unknown>[], now: number): GroupSummary[] {
@@ -549,11 +627,18 @@ export class GroupStore {
 
   close(): void {
     if (this.#closed) return;
-    this.flush();
-    this.#closed = true;
     clearInterval(this.#timer);
     clearInterval(this.#sweeper);
-    this.#db.close();
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+      if (this.#worker) {
+        this.#worker.postMessage('close');
+        Atomics.wait(this.#state, CLOSED, 0, 5000);
+      }
+      this.#db.close();
+    }
   }
 }
 

@@ -1,0 +1,121 @@
+/**
+ * The group store's writes: one batch of plain rows a flush, applied in one transaction. A store on
+ * a file runs them in a `node:worker_threads` worker (this module is its entry) that owns the write
+ * connection, so SQLite's work leaves the processing thread; a `:memory:` store (one connection
+ * only) applies them in-thread. The worker counts each batch committed in shared memory, so the
+ * store can wait for its batches synchronously (reads, forceFlush, close).
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+/** Rows flattened into arrays of primitives (cheap to post): `g` 17 values a group, `e` 6 an event, `m` 4, `t` 3, `u` 2, `s` 4. */
+export interface WriteBatch {
+  g: (string | number | null)[];
+  e: (string | number)[];
+  m: (string | number)[];
+  t: number[];
+  u: (string | number)[];
+  s: (string | number)[];
+}
+
+/** Int32 slots of the shared state. */
+export const COMMITTED = 0;
+export const FAILED = 1;
+export const CLOSED = 2;
+
+/** Per-connection settings: every connection to the file sets them. */
+export const CONNECTION_PRAGMAS = `
+  PRAGMA journal_mode = WAL;
+  PRAGMA synchronous = NORMAL;
+  PRAGMA busy_timeout = 10000;
+  -- 16 MiB of page cache (the default is 2 MiB): new groups land on random pages of the indexes
+  -- keyed by fingerprint, and a flush of thousands of them otherwise spills and re-reads pages.
+  PRAGMA cache_size = -16384;`;
+
+export type WriteStatements = Record<'group' | 'event' | 'minute' | 'total' | 'user' | 'status', StatementSync>;
+
+export function prepareWrites(db: DatabaseSync): WriteStatements {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    group: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(fingerprint) DO UPDATE SET title=excluded.title, type=excluded.type, message=excluded.message,
+        component=excluded.component, category=excluded.category, severity=excluded.severity, count=excluded.count,
+        first_seen=excluded.first_seen, last_seen=excluded.last_seen, status=excluded.status, status_at=excluded.status_at,
+        opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
+        users=excluded.users, user_count=excluded.user_count`),
+    event: p(
+      'INSERT INTO events VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, slot) DO UPDATE SET seq=excluded.seq, time=excluded.time, is_error=excluded.is_error, json=excluded.json',
+    ),
+    minute: p(
+      'INSERT INTO minutes VALUES (?,?,?,?) ON CONFLICT(minute, fingerprint) DO UPDATE SET count = count + excluded.count, errors = errors + excluded.errors',
+    ),
+    total: p(
+      'INSERT INTO totals VALUES (?,?,?) ON CONFLICT(minute) DO UPDATE SET events = events + excluded.events, errors = errors + excluded.errors',
+    ),
+    user: p('INSERT INTO users VALUES (?,?) ON CONFLICT(user) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)'),
+    status: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
+  };
+}
+
+/** Applies one batch in one transaction (rolled back whole on failure). */
+export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch): void {
+  db.exec('BEGIN');
+  try {
+    const { g, e, m, t, u } = b;
+    for (let i = 0; i < g.length; i += 17)
+      s.group.run(
+        g[i],
+        g[i + 1],
+        g[i + 2],
+        g[i + 3],
+        g[i + 4],
+        g[i + 5],
+        g[i + 6],
+        g[i + 7],
+        g[i + 8],
+        g[i + 9],
+        g[i + 10],
+        g[i + 11],
+        g[i + 12],
+        g[i + 13],
+        g[i + 14],
+        g[i + 15],
+        g[i + 16],
+      );
+    for (let i = 0; i < e.length; i += 6) s.event.run(e[i], e[i + 1], e[i + 2], e[i + 3], e[i + 4], e[i + 5]);
+    for (let i = 0; i < m.length; i += 4) s.minute.run(m[i], m[i + 1], m[i + 2], m[i + 3]);
+    for (let i = 0; i < t.length; i += 3) s.total.run(t[i], t[i + 1], t[i + 2]);
+    for (let i = 0; i < u.length; i += 2) s.user.run(u[i], u[i + 1]);
+    for (let i = 0; i < b.s.length; i += 4) s.status.run(b.s[i], b.s[i + 1], b.s[i + 2], b.s[i + 3]);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+if (!isMainThread && parentPort && (workerData as { groupWriter?: boolean } | undefined)?.groupWriter) {
+  const { path, state: buffer } = workerData as { path: string; state: SharedArrayBuffer };
+  const state = new Int32Array(buffer);
+  const port = parentPort;
+  const db = new DatabaseSync(path);
+  db.exec(CONNECTION_PRAGMAS);
+  const s = prepareWrites(db);
+  port.on('message', (message: WriteBatch | 'close') => {
+    if (message === 'close') {
+      db.close();
+      Atomics.store(state, CLOSED, 1);
+      Atomics.notify(state, CLOSED);
+      port.close();
+      return;
+    }
+    try {
+      applyBatch(db, s, message);
+    } catch (error) {
+      Atomics.add(state, FAILED, 1);
+      port.postMessage({ error: String(error) });
+    }
+    Atomics.add(state, COMMITTED, 1);
+    Atomics.notify(state, COMMITTED);
+  });
+}
