@@ -121,7 +121,9 @@ export class GroupStore {
   processingNs = 0;
   readonly #s: { getGroup: StatementSync };
   /** The writer: a worker owning the write connection (a file), or statements run in-thread (`:memory:`). */
-  readonly #worker: Worker | undefined;
+  #worker: Worker | undefined;
+  /** `:memory:`: batches are applied in-thread. */
+  readonly #inThread: boolean;
   readonly #writes: WriteStatements | undefined;
   /** Shared with the worker: batches committed, batches failed, closed. */
   readonly #state = new Int32Array(new SharedArrayBuffer(12));
@@ -172,16 +174,9 @@ export class GroupStore {
       CREATE INDEX IF NOT EXISTS status_fp ON status_changes(fingerprint);
     `);
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
-    if (options.path === ':memory:') this.#writes = prepareWrites(this.#db);
-    else {
-      this.#worker = new Worker(new URL('./group-writer.ts', import.meta.url), {
-        workerData: { groupWriter: true, path: options.path, state: this.#state.buffer },
-      });
-      this.#worker.unref();
-      this.#worker.on('error', (error) => {
-        this.#workerError = error;
-      });
-    }
+    this.#inThread = options.path === ':memory:';
+    // The worker starts with the first batch: a store that has not flushed yet costs no thread.
+    if (this.#inThread) this.#writes = prepareWrites(this.#db);
     this.#onDisk = new OnDiskFilter();
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
@@ -300,7 +295,7 @@ export class GroupStore {
       let n = Math.max(1, Math.floor(this.#maxGroups / 10));
       for (const fp of this.#groups.keys()) {
         if (n-- <= 0 || fp === group.fingerprint) break;
-        if (this.#worker) this.#evicted.set(fp, { group: this.#groups.get(fp) as Group, batch: this.#posted });
+        if (!this.#inThread) this.#evicted.set(fp, { group: this.#groups.get(fp) as Group, batch: this.#posted });
         this.#groups.delete(fp);
         this.#onDisk.add(fp);
       }
@@ -383,10 +378,22 @@ export class GroupStore {
       this.#pendingUsers.clear();
       this.#pendingStatus = [];
     }
-    if (this.#worker) {
+    if (!this.#inThread) {
+      this.#worker ??= this.#startWorker();
       this.#worker.postMessage(b);
       this.#posted++;
     } else applyBatch(this.#db, this.#writes as WriteStatements, b);
+  }
+
+  #startWorker(): Worker {
+    const worker = new Worker(new URL('./group-writer.ts', import.meta.url), {
+      workerData: { groupWriter: true, path: this.path, state: this.#state.buffer },
+    });
+    if (this.#asyncWaits === 0) worker.unref();
+    worker.on('error', (error) => {
+      this.#workerError = error;
+    });
+    return worker;
   }
 
   /** Drops the evicted groups whose batch is committed (their rows on disk are current). */
