@@ -54,6 +54,8 @@ export function readStream(
   headers: Record<string, string>,
   until: (frames: { id?: string; event?: string; data?: string; comment?: string }[]) => boolean,
   onFrame?: (frame: { id?: string; event?: string; data?: string; comment?: string }) => void,
+  /** False: frames go only to `onFrame`, not into the returned list (long streams). */
+  keep = true,
 ): Promise<{ id?: string; event?: string; data?: string; comment?: string }[]> {
   return new Promise((resolve, reject) => {
     const frames: { id?: string; event?: string; data?: string; comment?: string }[] = [];
@@ -73,7 +75,7 @@ export function readStream(
             else if (line.startsWith('event: ')) frame.event = line.slice(7);
             else if (line.startsWith('data: ')) frame.data = line.slice(6);
           }
-          frames.push(frame);
+          if (keep) frames.push(frame);
           onFrame?.(frame);
           end = buffer.indexOf('\n\n');
         }
