@@ -48,9 +48,9 @@ describe('many dashboard clients', () => {
     }
     await service.forceFlush();
     await Promise.all(readers);
-    // The readers are done; the stalled clients now fall behind the ring (loopback buffers hold
+    // The readers are done (a long run may already have dropped the stalled clients); the stalled clients now fall behind the ring (loopback buffers hold
     // megabytes, so it takes large events) and are dropped instead of buffered.
-    await waitFor(() => service.telemetry.value('unitrack_dashboard_stream_clients') === SLOW, 'the readers to leave');
+    await waitFor(() => service.telemetry.value('unitrack_dashboard_stream_clients') <= SLOW, 'the readers to leave');
     const big = 'z'.repeat(64_000);
     for (let i = 0; i < 5_000 && service.telemetry.value('unitrack_dashboard_slow_clients_dropped_total') < SLOW; i++) {
       service.ingest([record(`big ${i} ${big}`, { severityNumber: 9 })]);
