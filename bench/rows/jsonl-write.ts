@@ -73,7 +73,7 @@ export const jsonlWrite: Row = {
     { key: 'bytes_per_line', label: 'bytes/line', better: 'none' },
   ],
   subjects: [
-    { id: 'jsonfile', label: 'unitrack jsonfile exporter (batches of 512)', vs: ['pino'] },
+    { id: 'jsonfile', label: 'unitrack jsonfile exporter', vs: ['pino'] },
     { id: 'pino', label: 'pino.destination({ sync: false, minLength: 4096 })' },
   ],
   iterations: 300_000,
