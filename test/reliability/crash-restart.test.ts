@@ -457,6 +457,9 @@ service:
       for (let cycle = 0; cycle < APP_CYCLES; cycle++) {
         const app = await startChild([APP, dir, `run${cycle}`, 'loop'], 'ready', dir);
         await sleep(50 + random() * 400);
+        // Frozen at a random moment, then killed: SIGSTOP first so the app cannot keep writing
+        // while the (growing) archive is read, which otherwise grew the run without bound.
+        app.kill('SIGSTOP');
         for (const l of readArchive(file).lines) seenBeforeKills.add(ridOf(l));
         await killHard(app);
         const after = readArchive(file);
