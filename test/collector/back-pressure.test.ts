@@ -99,7 +99,7 @@ describe('back-pressure', () => {
 
   // Found with otelcol in front (test/interop/otelcol-back-pressure.test.ts): the queue dropped the
   // part of an oversize batch past its capacity, although the receiver had answered 200.
-  it('admits a batch larger than an exporter queue when idle and delivers it whole; the next waits (429) until the queue drains', the next batch waits (429) until the queue drains', async () => {
+  it('admits a batch larger than an exporter queue when idle and delivers it whole; the next waits (429) until the queue drains', async () => {
     const { service, url, received, open } = await gatedCollector({
       receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } } },
       exporters: { gate: { sending_queue: { queue_size: 10 } } },
@@ -126,7 +126,7 @@ describe('back-pressure', () => {
 
   // Found with bench row 4 (otlp → batch → jsonfile): records a batch processor holds reach the
   // exporter queue at once, and the queue dropped about half of what had been answered 200.
-  it('counts the records a batch processor holds, so the exporter queue never drops what was accepted', so the exporter queue never drops what was accepted', async () => {
+  it('counts the records a batch processor holds, so the exporter queue never drops what was accepted', async () => {
     const { service, url, received, open } = await gatedCollector({
       receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0', retry_after: 1 } } } },
       processors: { batch: { send_batch_size: 40, timeout: '300ms' } },
