@@ -5,7 +5,7 @@
  * raises a new_group alert, which is what reaches the webhook.
  */
 import { createServer, request } from 'node:http';
-import { join } from 'node:path';
+import { startEmbedded } from '../lib/embedded.ts';
 import { newWord } from '../lib/events.ts';
 import { quantile, sleep } from '../lib/stats.ts';
 import type { Row, SubjectResult } from '../lib/types.ts';
@@ -49,11 +49,8 @@ export const latency: Row = {
     });
     await new Promise<void>((r) => hook.listen(hookPort, '127.0.0.1', () => r()));
     const dashPort = await freePort();
-    process.env.UNITRACK_DATA_DIR = join(tmpDir, 'data');
-    process.env.UNITRACK_DASHBOARD_ENDPOINT = `127.0.0.1:${dashPort}`;
     process.env.UNITRACK_WEBHOOK_URL = `http://127.0.0.1:${hookPort}/hook`;
-    const sdk = await import('../../sdk/index.ts');
-    sdk.initTracking({ dataDir: join(tmpDir, 'data'), handleSignals: false, serviceName: 'bench' });
+    const sdk = await startEmbedded(tmpDir, `127.0.0.1:${dashPort}`);
     // The pipeline (and the dashboard's port) start with the first event.
     sdk.track({ event: 'bench_start', severity: 'info' });
     await sdk.flushTracking();

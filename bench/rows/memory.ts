@@ -10,6 +10,7 @@ import { Telemetry } from '../../collector/telemetry.ts';
 import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { dashboardConfig, dashboardFactory } from '../../exporters/dashboard/dashboard-factory.ts';
 import { GroupStore } from '../../processors/fingerprint/group-store.ts';
+import { startEmbedded } from '../lib/embedded.ts';
 import { benchEvent, newWord, PINO_LEVEL } from '../lib/events.ts';
 import { benchHost } from '../lib/records.ts';
 import { gc, procMemory, sleep } from '../lib/stats.ts';
@@ -200,22 +201,8 @@ export const memorySustained: Row = {
     let drops = () => 0;
     let stop: () => Promise<void>;
     if (subject === 'unitrack') {
-      process.env.UNITRACK_DATA_DIR = join(tmpDir, 'data');
-      process.env.UNITRACK_DASHBOARD_ENDPOINT = '127.0.0.1:0';
-      const sdk = await import('../../sdk/index.ts');
-      sdk.initTracking({ dataDir: join(tmpDir, 'data'), handleSignals: false, serviceName: 'bench' });
-      call = (i) => {
-        const e = benchEvent(i);
-        sdk.track({
-          event: e.event,
-          severity: e.severity,
-          category: e.category,
-          component: e.component,
-          message: e.message,
-          user: e.user,
-          metadata: e.metadata,
-        });
-      };
+      const sdk = await startEmbedded(tmpDir);
+      call = (i) => sdk.track(benchEvent(i));
       drops = () => {
         const t = sdk.sdkTelemetry() ?? new Telemetry();
         return t.sum('unitrack_ingest_refused_total') + t.sum('unitrack_sdk_dropped_total') + t.sum('unitrack_exporter_dropped_total');
