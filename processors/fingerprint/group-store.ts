@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { EventJson } from '../../exporters/event-json.ts';
@@ -386,7 +387,8 @@ export class GroupStore {
   }
 
   #startWorker(): Worker {
-    const worker = new Worker(new URL('./group-writer.ts', import.meta.url), {
+    // The built package runs group-writer.js, the checkout group-writer.ts: same name as this module's.
+    const worker = new Worker(new URL(`./group-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url), {
       workerData: { groupWriter: true, path: this.path, state: this.#state.buffer },
     });
     if (this.#asyncWaits === 0) worker.unref();
