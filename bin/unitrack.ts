@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run by Node 24's type stripping; this shim only starts it.
+// The `unitrack` command. The package runs the build of this file (dist/bin/unitrack.js); the
+// checkout runs it as it is on Node 24 (type stripping).
 import { main } from '../collector/cli.ts';
 
 process.exitCode = await main(process.argv.slice(2));

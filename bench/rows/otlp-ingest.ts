@@ -13,7 +13,7 @@ import { jsonlPipelineConfig } from '../lib/pipeline.ts';
 import { procCpuSeconds, procMemory, sleep } from '../lib/stats.ts';
 import type { Row, SubjectResult } from '../lib/types.ts';
 
-const UNITRACK_BIN = fileURLToPath(new URL('../../bin/unitrack.js', import.meta.url));
+const UNITRACK_BIN = fileURLToPath(new URL('../../bin/unitrack.ts', import.meta.url));
 const LOAD = fileURLToPath(new URL('../lib/otlp-load.ts', import.meta.url));
 const CLIENTS = 4;
 

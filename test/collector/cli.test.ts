@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'unitrack.js');
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'unitrack.ts');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, UNITRACK_WEBHOOK_URL: '' } });
 

@@ -137,7 +137,7 @@ describe('routing config', () => {
       file,
       'receivers: { otlp: {} }\nexporters: { jsonfile: {} }\nconnectors:\n  routing:\n    table:\n      - condition: IsMatch(body, "(")\n        pipelines: [logs/a]\nservice:\n  pipelines:\n    logs/in: { receivers: [otlp], exporters: [routing] }\n    logs/a: { receivers: [routing], exporters: [jsonfile] }\n',
     );
-    const bin = fileURLToPath(new URL('../../bin/unitrack.js', import.meta.url));
+    const bin = fileURLToPath(new URL('../../bin/unitrack.ts', import.meta.url));
     const run = spawnSync(process.execPath, [bin, 'validate', '--config', file], { encoding: 'utf8' });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('connectors.routing.table[0].condition: IsMatch: invalid regular expression');
