@@ -24,7 +24,8 @@ Without --config, collector-config/default.yaml is used.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid config.`;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  // The package's own package.json by self-reference: the same in the checkout and under dist/.
+  const pkg = JSON.parse(readFileSync(new URL(import.meta.resolve('unitrack/package.json')), 'utf8')) as { version: string };
   return pkg.version;
 }
 
