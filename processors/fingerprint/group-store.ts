@@ -244,16 +244,23 @@ export class GroupStore {
     return { group, isNew };
   }
 
-  /** Changes a group's status (resolve, reopen, ignore); false when the group is unknown. */
-  setStatus(fingerprint: string, status: GroupStatus, at = Date.now()): boolean {
+  /**
+   * Changes a group's status (resolve, reopen, ignore); false when the group is unknown. A resolve
+   * records the release the fix is in: `inVersion`, else the last version seen (regressions from
+   * older releases are not regressions).
+   */
+  setStatus(fingerprint: string, status: GroupStatus, at = Date.now(), inVersion?: string): boolean {
     const group = this.#lookup(fingerprint);
     if (!group) return false;
-    if (group.status === status) return true;
-    if (status === 'resolved') group.resolvedInVersion = group.lastVersion;
-    if (status === 'unresolved' && group.status !== 'unresolved') group.openedAt = at;
-    group.status = status;
-    group.statusAt = at;
-    this.#pendingStatus.push({ fingerprint, status, at, openedAt: group.openedAt });
+    if (group.status === status && (status !== 'resolved' || inVersion === undefined || inVersion === group.resolvedInVersion)) return true;
+    if (status === 'resolved') group.resolvedInVersion = inVersion ?? group.lastVersion;
+    if (group.status !== status) {
+      // Re-resolving only to name the release adds no status change (MTTR counts each resolution once).
+      if (status === 'unresolved') group.openedAt = at;
+      group.status = status;
+      group.statusAt = at;
+      this.#pendingStatus.push({ fingerprint, status, at, openedAt: group.openedAt });
+    }
     this.#dirty.add(fingerprint);
     this.flush();
     this.#emit(fingerprint, 'status');
@@ -473,6 +480,23 @@ export class GroupStore {
         if (!this.#groups.has(fingerprint)) this.#onDisk.add(fingerprint);
     }
     return old.length;
+  }
+
+  /** Deletes every group and its history, in memory and in the file (clearGroups()). */
+  clear(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#groups.clear();
+    this.#evicted.clear();
+    this.#onDisk = new OnDiskFilter();
+    this.#db.exec('BEGIN');
+    try {
+      for (const table of ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes']) this.#db.exec(`DELETE FROM ${table}`);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   list(options: GroupListOptions = {}, now = Date.now()): GroupSummary[] {
