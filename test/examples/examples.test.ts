@@ -1,21 +1,33 @@
-// Runs every example as its user would (a child process on this Node), with its data in a temp
-// dir and its ports free ones, and checks what it produced. The working directory is the temp dir
-// too, so nothing an example writes can land in the repository. Nothing is shared between the
-// examples, so they run concurrently.
+// Runs every example as its user would: copied into an application that installed the packed
+// tarball (so `import … from 'unitrack'` is the package, not the checkout), run as a child process
+// on this Node with its data in a temp dir and its ports free ones; then checks what it produced.
+// The working directory is the temp dir too, so nothing an example writes can land in the
+// repository. Nothing is shared between the examples, so they run concurrently.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedApp } from '../helpers/packed-app.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
-const repo = join(import.meta.dirname, '..', '..');
-const examples = join(repo, 'examples');
+let examples: string;
+/** The installed package's `unitrack` command and its default config. */
+let bin: string;
+let defaultConfig: string;
 const children: ChildProcess[] = [];
 
 const dirs: string[] = [];
+
+beforeAll(async () => {
+  const app = await packedApp();
+  examples = join(app.dir, 'examples');
+  cpSync(join(import.meta.dirname, '..', '..', 'examples'), examples, { recursive: true });
+  bin = join(app.dir, 'node_modules', '.bin', 'unitrack');
+  defaultConfig = join(app.dir, 'node_modules', 'unitrack', 'dist', 'collector-config', 'default.yaml');
+}, 300_000);
 
 afterAll(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -78,10 +90,10 @@ async function eventually<T>(check: () => Promise<T | undefined>): Promise<T> {
 }
 
 /** `unitrack collector` on free ports with its data in `dir`; resolves once it is listening. */
-async function startCollector(dir: string, config = join(repo, 'collector-config', 'default.yaml')) {
+async function startCollector(dir: string, config = defaultConfig) {
   const [otlp, dashboard] = [await freePort(), await freePort()];
   const r = start(
-    join(repo, 'bin', 'unitrack.js'),
+    bin,
     ['collector', '--config', config],
     {
       UNITRACK_DATA_DIR: dir,

@@ -29,13 +29,15 @@ export interface PackedApp {
   tarball: string;
 }
 
+/** What the app has beside unitrack: Node's types for a TypeScript consumer, pino for the pino example. */
+const APP_EXTRAS = ['@types/node@^24', 'pino@^10'];
+
 /**
- * The packed tarball installed into a fresh app (ESM, `"type": "module"`), with `extra` packages
- * beside it. One per vitest run (keyed by the vitest process) and per `extra`.
+ * The packed tarball installed into a fresh app (ESM, `"type": "module"`) with APP_EXTRAS beside
+ * it. One per vitest run (keyed by the vitest process).
  */
-export async function packedApp(extra: string[] = []): Promise<PackedApp> {
-  const key = [process.ppid, ...extra].join('-').replace(/[^\w.-]/g, '_');
-  const dir = join(tmpdir(), `unitrack-packed-${key}`);
+export async function packedApp(): Promise<PackedApp> {
+  const dir = join(tmpdir(), `unitrack-packed-${process.ppid}`);
   const lock = `${dir}.lock`;
   const ready = join(dir, '.ready');
   for (;;) {
@@ -56,7 +58,7 @@ export async function packedApp(extra: string[] = []): Promise<PackedApp> {
     const out = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], REPO)) as { filename: string }[];
     const tarball = join(dir, out[0].filename);
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'packed-app', private: true, type: 'module' }, null, 2)}\n`);
-    npm(['install', '--prefer-offline', '--no-package-lock', tarball, ...extra], dir);
+    npm(['install', '--prefer-offline', '--no-package-lock', tarball, ...APP_EXTRAS], dir);
     const app: PackedApp = { dir, tarball };
     writeFileSync(ready, JSON.stringify(app));
     return app;

@@ -12,12 +12,9 @@ let app: PackedApp;
 let oldest: string;
 
 beforeAll(async () => {
-  app = await packedApp(APP_EXTRAS);
+  app = await packedApp();
   oldest = nodeBinary(oldestAdmittedNode());
 }, 300_000);
-
-/** What the packed app has beside unitrack: Node's types for the TypeScript consumer, pino for an example. */
-export const APP_EXTRAS = ['@types/node@^24', 'pino@^10'];
 
 interface Ran {
   status: number | null;
