@@ -12,7 +12,7 @@ import { pythonOtelVenv, type RunResult, runPython } from './helpers/python.ts';
 // the records are checked in the JSON lines files the collector writes.
 
 const repo = join(import.meta.dirname, '..', '..');
-const bin = join(repo, 'bin', 'unitrack.js');
+const bin = join(repo, 'bin', 'unitrack.ts');
 const app = join(import.meta.dirname, 'fixtures', 'python_app.py');
 
 const venv = pythonOtelVenv();

@@ -28,7 +28,7 @@ import { FULL, recordResult } from '../helpers/reliability-summary.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'unitrack.js');
+const BIN = join(ROOT, 'bin', 'unitrack.ts');
 const APP = join(import.meta.dirname, 'fixtures', 'tracking-app.ts');
 const CYCLES = FULL ? 20 : 3;
 const APP_CYCLES = FULL ? 20 : 2;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /** The repository root. */
 export const repo = join(import.meta.dirname, '..', '..', '..');
-const unitrackBin = join(repo, 'bin', 'unitrack.js');
+const unitrackBin = join(repo, 'bin', 'unitrack.ts');
 
 /** What `scripts/build-otelcol.sh` gave: the binary, a reason to skip (exit 2: no Go), or a build failure. */
 export type OtelcolBuild = { bin: string } | { skip: string } | { error: string };
