@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import type { Host } from '../../collector/component.ts';
 import type { Counter } from '../../collector/telemetry.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
-import { GROUP_STATUSES, type GroupStatus } from '../../processors/fingerprint/group-types.ts';
+import type { GroupStatus } from '../../processors/fingerprint/group-types.ts';
 import { parseSeverity, SEVERITIES, type Severity } from '../../sdk/severity.ts';
 import { TOKEN_COOKIE, TokenAuth } from './auth.ts';
+import { changeGroupStatus, dashboardMetrics, dashboardStats, groupListOptions, RANGE_ERROR, rangeMs } from './dashboard-queries.ts';
 import type { EventStore } from './event-store.ts';
 import type { StreamFilter, StreamHub } from './stream-hub.ts';
 
@@ -24,7 +25,6 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
 };
-const RANGES: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
 const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -127,16 +127,9 @@ export class DashboardServer {
         events: this.#o.events.trace(trace[1]).map((e) => ({ id: e.id, ...e.event })),
       });
     if (method === 'GET' && path === '/api/groups') {
-      const status = url.searchParams.get('status') as GroupStatus | null;
-      const sort = url.searchParams.get('sort') as 'last_seen' | 'first_seen' | 'count' | 'users' | null;
-      const groups =
-        this.#groups?.list({
-          status: status && GROUP_STATUSES.includes(status) ? status : undefined,
-          sort: sort && ['last_seen', 'first_seen', 'count', 'users'].includes(sort) ? sort : undefined,
-          query: url.searchParams.get('q') ?? undefined,
-          limit: Number(url.searchParams.get('limit')) || 100,
-        }) ?? [];
-      return this.#json(res, 200, { groups });
+      const p = url.searchParams;
+      const { options } = groupListOptions({ status: p.get('status'), sort: p.get('sort'), query: p.get('q'), limit: p.get('limit') });
+      return this.#json(res, 200, { groups: this.#groups?.list(options) ?? [] });
     }
     const group = /^\/api\/groups\/([0-9a-f]{8,64})(?:\/(resolve|reopen|ignore))?$/.exec(path);
     if (group && method === 'GET' && !group[2]) {
@@ -145,43 +138,18 @@ export class DashboardServer {
     }
     if (group && method === 'POST' && group[2]) {
       const status: GroupStatus = group[2] === 'resolve' ? 'resolved' : group[2] === 'ignore' ? 'ignored' : 'unresolved';
-      const ok = this.#groups?.setStatus(group[1], status) ?? false;
-      return ok ? this.#json(res, 200, this.#groups?.get(group[1])) : this.#json(res, 404, { error: 'no such group' });
+      const groups = this.#groups;
+      const detail = groups && changeGroupStatus(groups, group[1], status);
+      return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
     }
     if (method === 'GET' && path === '/api/metrics') {
-      const range = RANGES[url.searchParams.get('range') ?? '1h'];
-      if (!range) return this.#json(res, 400, { error: 'range must be one of 15m, 1h, 24h, 7d' });
-      return this.#json(res, 200, this.#metrics(range));
+      const range = rangeMs(url.searchParams.get('range') ?? '1h');
+      if (!range) return this.#json(res, 400, { error: RANGE_ERROR });
+      return this.#json(res, 200, dashboardMetrics(range, { groups: this.#groups, events: this.#o.events }));
     }
-    if (method === 'GET' && path === '/api/stats') {
-      const t = this.#o.componentHost.telemetry;
-      return this.#json(res, 200, {
-        stream_clients: this.#o.hub.clients,
-        slow_clients_dropped: t.value('unitrack_dashboard_slow_clients_dropped_total'),
-        groups: this.#groups?.stats(),
-        counters: t.snapshot(),
-      });
-    }
+    if (method === 'GET' && path === '/api/stats')
+      return this.#json(res, 200, dashboardStats(this.#o.componentHost.telemetry, this.#groups, this.#o.hub.clients));
     this.#json(res, 404, { error: 'not found' });
-  }
-
-  #metrics(rangeMs: number) {
-    const groups = this.#groups;
-    if (groups) return groups.metrics(rangeMs);
-    const c = this.#o.events.counts(new Date(Date.now() - rangeMs).toISOString());
-    return {
-      range_seconds: rangeMs / 1000,
-      total_events: c.events,
-      total_errors: c.errors,
-      error_rate: c.errors / (rangeMs / 60_000),
-      error_share: c.events ? c.errors / c.events : 0,
-      affected_users: 0,
-      mttr_seconds: null,
-      distribution: [],
-      top_errors: [],
-      recent_errors: this.#o.events.query({ severity: ['high', 'critical'], limit: 50 }).map((e) => e.event),
-      trend: [],
-    };
   }
 
   #filter(url: URL): StreamFilter {

@@ -1,0 +1,99 @@
+import type { Telemetry } from '../../collector/telemetry.ts';
+import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
+import {
+  type DashboardMetrics,
+  GROUP_STATUSES,
+  type GroupDetail,
+  type GroupListOptions,
+  type GroupStatus,
+  type GroupStoreStats,
+} from '../../processors/fingerprint/group-types.ts';
+import type { EventStore } from './event-store.ts';
+
+/**
+ * What the dashboard's API answers, computed once for its HTTP server and for the SDK's in-process
+ * calls (sdk/groups.ts), so both give the same data for the same state.
+ */
+
+/** The ranges metrics are computed over. */
+export const METRICS_RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+export type MetricsRange = keyof typeof METRICS_RANGES;
+export const RANGE_ERROR = `range must be one of ${Object.keys(METRICS_RANGES).join(', ')}`;
+
+/** The range's length in ms; undefined for anything else (`constructor` included). */
+export function rangeMs(range: unknown): number | undefined {
+  return typeof range === 'string' && Object.hasOwn(METRICS_RANGES, range) ? METRICS_RANGES[range as MetricsRange] : undefined;
+}
+
+export const GROUP_SORTS: readonly NonNullable<GroupListOptions['sort']>[] = ['last_seen', 'first_seen', 'count', 'users'];
+
+/**
+ * List options from untrusted input (query parameters, a JavaScript caller): values that are not
+ * understood are left out of `options` and named in `invalid`.
+ */
+export function groupListOptions(raw: { status?: unknown; sort?: unknown; query?: unknown; limit?: unknown }): {
+  options: GroupListOptions;
+  invalid: string[];
+} {
+  const invalid: string[] = [];
+  const options: GroupListOptions = { limit: Number(raw.limit) || 100 };
+  if (GROUP_STATUSES.includes(raw.status as GroupStatus)) options.status = raw.status as GroupStatus;
+  else if (raw.status != null) invalid.push('status');
+  if (GROUP_SORTS.includes(raw.sort as never)) options.sort = raw.sort as GroupListOptions['sort'];
+  else if (raw.sort != null) invalid.push('sort');
+  if (typeof raw.query === 'string') options.query = raw.query || undefined;
+  else if (raw.query != null) invalid.push('query');
+  if (raw.limit != null && !(Number(raw.limit) > 0)) invalid.push('limit');
+  return { options, invalid };
+}
+
+/** Metrics over the last `rangeMs`: from the group store, else counted from the dashboard's recent events. */
+export function dashboardMetrics(rangeMs: number, source: { groups?: GroupStore; events?: EventStore }): DashboardMetrics {
+  if (source.groups) return source.groups.metrics(rangeMs);
+  const events = source.events;
+  if (!events) throw new Error('metrics need a group store or the dashboard’s events');
+  const c = events.counts(new Date(Date.now() - rangeMs).toISOString());
+  return {
+    range_seconds: rangeMs / 1000,
+    total_events: c.events,
+    total_errors: c.errors,
+    error_rate: c.errors / (rangeMs / 60_000),
+    error_share: c.events ? c.errors / c.events : 0,
+    affected_users: 0,
+    mttr_seconds: null,
+    distribution: [],
+    top_errors: [],
+    recent_errors: events.query({ severity: ['high', 'critical'], limit: 50 }).map((e) => e.event),
+    trend: [],
+  };
+}
+
+/** `GET /api/stats`. */
+export interface DashboardStats {
+  /** Live-tail clients connected to the dashboard. */
+  stream_clients: number;
+  slow_clients_dropped: number;
+  /** Absent without a fingerprint processor. */
+  groups?: GroupStoreStats;
+  /** Every counter and gauge of the pipeline, `name{labels}` → value. */
+  counters: Record<string, number>;
+}
+
+export function dashboardStats(telemetry: Telemetry, groups: GroupStore | undefined, streamClients: number): DashboardStats {
+  return {
+    stream_clients: streamClients,
+    slow_clients_dropped: telemetry.value('unitrack_dashboard_slow_clients_dropped_total'),
+    groups: groups?.stats(),
+    counters: telemetry.snapshot(),
+  };
+}
+
+/** Resolves, reopens or ignores a group: its detail afterwards, undefined when the group is unknown. */
+export function changeGroupStatus(
+  groups: GroupStore,
+  fingerprint: string,
+  status: GroupStatus,
+  inVersion?: string,
+): GroupDetail | undefined {
+  return groups.setStatus(fingerprint, status, Date.now(), inVersion) ? groups.get(fingerprint) : undefined;
+}
