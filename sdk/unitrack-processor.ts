@@ -16,6 +16,13 @@ export interface UnitrackProcessorOptions {
   telemetry?: Telemetry;
 }
 
+/** The newest processor not shut down: the pipeline the in-process groups API reads (sdk/groups.ts). */
+let newest: UnitrackProcessor | undefined;
+
+export function newestProcessor(): UnitrackProcessor | undefined {
+  return newest;
+}
+
 /**
  * The whole unitrack pipeline as one LogRecordProcessor. `onEmit` copies the record (the SDK
  * freezes its own) into a bounded queue and returns; the pipeline runs on a later tick. The
@@ -37,6 +44,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
       'unitrack_sdk_unstarted_dropped_total',
       'Records dropped because the pipeline could not start.',
     );
+    newest = this;
   }
 
   /** The running pipeline, started now if it was not yet; undefined when its config is broken. */
@@ -76,6 +84,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
   }
 
   async shutdown(): Promise<void> {
+    if (newest === this) newest = undefined;
     await this.#service?.shutdown();
   }
 }
