@@ -9,7 +9,7 @@ import { decodeLogsJson, decodeTracesJson, OtlpJsonError } from './json-decode.t
 import { decodeLogsProto } from './proto-logs.ts';
 import { ProtoError } from './proto-reader.ts';
 import { decodeTracesProto } from './proto-traces.ts';
-import { BodyError, readBody } from './read-body.ts';
+import { BodyError, discardBody, readBody } from './read-body.ts';
 import { type Encoding, sendStatus, sendSuccess } from './responses.ts';
 
 export interface OtlpReceiverOptions {
@@ -103,6 +103,11 @@ export class OtlpReceiver implements Receiver {
     await closed;
   }
 
+  /** Before an answer that does not read the body: discard it within the wire limit. */
+  #discard(req: IncomingMessage, res: ServerResponse): void {
+    discardBody(req, res, this.#options.maxRequestBodySize);
+  }
+
   /** Waits up to `ms` for the pipeline to have room again; false if it still has none (or is stopping). */
   async #roomWithin(ms: number): Promise<boolean> {
     const end = performance.now() + ms;
@@ -128,12 +133,12 @@ export class OtlpReceiver implements Receiver {
     }
     const signal: Signal | undefined = path === '/v1/logs' ? 'logs' : path === '/v1/traces' ? 'traces' : undefined;
     if (!signal) {
-      req.resume();
+      this.#discard(req, res);
       sendStatus(res, 404, `no such endpoint: ${path} (OTLP/HTTP takes POST /v1/logs and /v1/traces)`);
       return;
     }
     if (req.method !== 'POST') {
-      req.resume();
+      this.#discard(req, res);
       res.setHeader('allow', 'POST');
       sendStatus(res, 405, `${req.method} is not allowed on ${path}`);
       return;
@@ -145,13 +150,13 @@ export class OtlpReceiver implements Receiver {
       .toLowerCase();
     const encoding: Encoding | undefined = type === 'application/x-protobuf' ? 'proto' : type === 'application/json' ? 'json' : undefined;
     if (!encoding) {
-      req.resume();
+      this.#discard(req, res);
       this.#counters[`${signal}.malformed`].add();
       sendStatus(res, 415, `content-type "${type}" is not supported (use application/x-protobuf or application/json)`);
       return;
     }
     if (this.#stopping) {
-      req.resume();
+      this.#discard(req, res);
       sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
       return;
     }
@@ -160,7 +165,7 @@ export class OtlpReceiver implements Receiver {
     // blocking receiver does, and only then refuse. Refusing before reading costs clients a
     // round trip, not a body upload, and the collector no decoding.
     if (this.#sink.saturated && !(await this.#roomWithin(ADMISSION_WAIT_MS))) {
-      req.resume();
+      this.#discard(req, res);
       if (this.#stopping) {
         sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
         return;
@@ -178,8 +183,10 @@ export class OtlpReceiver implements Receiver {
       batch = DECODERS[signal][encoding](body);
     } catch (error) {
       this.#counters[`${signal}.malformed`].add();
-      if (error instanceof BodyError) sendStatus(res, error.status, error.message, encoding);
-      else if (error instanceof ProtoError || error instanceof OtlpJsonError)
+      if (error instanceof BodyError) {
+        if (error.close) res.setHeader('connection', 'close');
+        sendStatus(res, error.status, error.message, encoding);
+      } else if (error instanceof ProtoError || error instanceof OtlpJsonError)
         sendStatus(res, 400, `malformed ${encoding === 'proto' ? 'protobuf' : 'JSON'}: ${error.message}`, encoding);
       else if (error instanceof RangeError) sendStatus(res, 400, `malformed ${encoding}: ${error.message}`, encoding);
       else throw error;
