@@ -22,6 +22,8 @@ export const ATTR_GROUP_TITLE = 'unitrack.group.title';
 /** ISO 8601 times. */
 export const ATTR_GROUP_FIRST_SEEN = 'unitrack.group.first_seen';
 export const ATTR_GROUP_LAST_SEEN = 'unitrack.group.last_seen';
+/** The MCP server an MCP event concerns (`trackMcpEvent`'s `server`): the MCP semantic conventions name none. */
+export const ATTR_MCP_SERVER = 'unitrack.mcp.server';
 
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';

@@ -125,24 +125,83 @@ export function truncatedCount(): number {
   return stats.truncated;
 }
 
+/** `trackMcpEvent`'s keyword form: `server` becomes the attribute `unitrack.mcp.server`. */
+export interface McpTrackEvent extends TrackEvent {
+  server?: string;
+}
+
 type Extra = Partial<Omit<TrackEvent, 'event'>>;
+type McpExtra = Partial<Omit<McpTrackEvent, 'event'>>;
+
+/*
+ * Each helper takes the positional form (`event`, then its second argument, then `extra`) or the
+ * keyword form (one object, as track() takes). In a mixed call, an object followed by the second
+ * argument, that argument fills its field (`error`, or `message`) when the object has none; when the
+ * object has one too, the object's is kept and the conflict is reported once.
+ */
 
 /** An error event: severity high and category `error` unless told otherwise. */
-export function trackError(event: string, error: unknown, extra: Extra = {}): void {
-  track({ severity: 'high', category: 'error', ...extra, event, error });
+export function trackError(event: string, error: unknown, extra?: Extra): void;
+export function trackError(event: TrackEvent, error?: unknown): void;
+export function trackError(event: string | TrackEvent, error?: unknown, extra?: Extra): void {
+  helper('trackError', { severity: 'high', category: 'error' }, 'error', event, error, extra);
 }
 
 /** A health event (category `health`). */
-export function trackHealthEvent(event: string, message?: string, extra: Extra = {}): void {
-  track({ category: 'health', ...extra, event, message: message ?? extra.message });
+export function trackHealthEvent(event: string, message?: string, extra?: Extra): void;
+export function trackHealthEvent(event: TrackEvent, message?: string): void;
+export function trackHealthEvent(event: string | TrackEvent, message?: string, extra?: Extra): void {
+  helper('trackHealthEvent', { category: 'health' }, 'message', event, message, extra);
 }
 
-/** An MCP event (category `mcp`). */
-export function trackMcpEvent(event: string, message?: string, extra: Extra = {}): void {
-  track({ category: 'mcp', ...extra, event, message: message ?? extra.message });
+/** An MCP event (category `mcp`); `server` names the MCP server (attribute `unitrack.mcp.server`). */
+export function trackMcpEvent(event: string, message?: string, extra?: McpExtra): void;
+export function trackMcpEvent(event: McpTrackEvent, message?: string): void;
+export function trackMcpEvent(event: string | McpTrackEvent, message?: string, extra?: McpExtra): void {
+  helper('trackMcpEvent', { category: 'mcp' }, 'message', event, message, extra);
 }
 
 /** A dashboard event (category `dashboard`). */
-export function trackDashboardEvent(event: string, message?: string, extra: Extra = {}): void {
-  track({ category: 'dashboard', ...extra, event, message: message ?? extra.message });
+export function trackDashboardEvent(event: string, message?: string, extra?: Extra): void;
+export function trackDashboardEvent(event: TrackEvent, message?: string): void;
+export function trackDashboardEvent(event: string | TrackEvent, message?: string, extra?: Extra): void {
+  helper('trackDashboardEvent', { category: 'dashboard' }, 'message', event, message, extra);
+}
+
+let warnedConflict = false;
+
+/** Builds the helper's event from either form; like track(), never throws. */
+function helper(
+  name: string,
+  defaults: Extra,
+  field: 'error' | 'message',
+  first: unknown,
+  second: unknown,
+  extra: McpExtra | undefined,
+): void {
+  let e: McpTrackEvent;
+  try {
+    if (typeof first === 'object' && first !== null) {
+      e = { ...defaults, ...extra, ...(first as McpTrackEvent) };
+      if (second !== undefined) {
+        if (e[field] === undefined) e[field] = second as string;
+        else if (e[field] !== second && !warnedConflict) {
+          warnedConflict = true;
+          diag.warn(
+            `unitrack: ${name}() was given ${field === 'error' ? 'an error' : 'a message'} in its object and as its second argument; the object's is kept`,
+          );
+        }
+      }
+    } else {
+      e = { ...defaults, ...extra, event: first as string };
+      // The positional second argument wins over `extra`'s; a missing message leaves `extra`'s.
+      if (field === 'error') e.error = second;
+      else e.message = (second as string | undefined) ?? e.message;
+    }
+    if (name === 'trackMcpEvent' && e.server !== undefined) e.metadata = { ...e.metadata, [A.ATTR_MCP_SERVER]: String(e.server) };
+  } catch (error) {
+    badInput(error);
+    return;
+  }
+  track(e);
 }

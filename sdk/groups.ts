@@ -1,0 +1,154 @@
+import type { Service } from '../collector/service.ts';
+import {
+  changeGroupStatus,
+  type DashboardStats,
+  dashboardMetrics,
+  dashboardStats,
+  groupListOptions,
+  type MetricsRange,
+  RANGE_ERROR,
+  rangeMs,
+} from '../exporters/dashboard/dashboard-queries.ts';
+import { GROUP_STORE_KEY } from '../processors/fingerprint/fingerprint-factory.ts';
+import type { GroupStore } from '../processors/fingerprint/group-store.ts';
+import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupSummary } from '../processors/fingerprint/group-types.ts';
+import { embeddedService } from './init.ts';
+import { trackingState } from './state.ts';
+import { newestProcessor } from './unitrack-processor.ts';
+
+/**
+ * The error tracker's programmatic surface: the dashboard API's data (the same functions compute
+ * it), in-process and typed, for the pipeline running in this process. Every call first runs the
+ * records tracked so far through the pipeline, so it sees every track() made before it.
+ */
+
+export type {
+  DashboardMetrics,
+  GroupDetail,
+  GroupStatus,
+  GroupStoreStats,
+  GroupSummary,
+} from '../processors/fingerprint/group-types.ts';
+export type { DashboardStats, GroupListOptions, MetricsRange };
+
+/** No pipeline with a fingerprint processor runs in this process, so there are no groups to read. */
+export class GroupsUnavailableError extends Error {
+  override name = 'GroupsUnavailableError';
+}
+
+/** `ignoreGroup`'s conditions, as the dashboard's `POST …/ignore` body names them (not supported yet). */
+export interface IgnoreUntil {
+  until_count?: number;
+  until_users?: number;
+  until?: string | Date;
+}
+
+/** The pipeline's group store, with the records tracked so far counted in it. */
+async function groupStore(call: string): Promise<{ service: Service; store: GroupStore }> {
+  trackingState(); // the pipeline starts as on the first track()
+  const service = embeddedService() ?? newestProcessor()?.service;
+  if (!service)
+    throw new GroupsUnavailableError(
+      `unitrack: ${call} reads the pipeline running in this process (initTracking() embedded, or unitrackProcessor()), and none runs: ` +
+        'initTracking({ otlp }) sends events elsewhere (ask that collector’s dashboard API), tracking may be disabled, or the pipeline failed to start (reported once when it did)',
+    );
+  const store = service.host.shared.get(GROUP_STORE_KEY) as GroupStore | undefined;
+  if (!store)
+    throw new GroupsUnavailableError(
+      `unitrack: ${call}: the pipeline running in this process has no fingerprint processor, so it keeps no groups`,
+    );
+  service.queue.drain();
+  await store.flushAsync(); // the read's own flush then has nothing to wait for on the writer thread
+  return { service, store };
+}
+
+function fingerprintOf(call: string, fingerprint: unknown): string {
+  if (typeof fingerprint !== 'string' || fingerprint === '')
+    throw new TypeError(`unitrack: ${call} takes a group's fingerprint (a string)`);
+  return fingerprint;
+}
+
+/** `GET /api/metrics?range=…`: totals, error rate, affected users, MTTR, top and recent errors, trend. */
+export async function getMetrics(options: { range?: MetricsRange } = {}): Promise<DashboardMetrics> {
+  const ms = rangeMs(options.range ?? '1h');
+  if (!ms) throw new RangeError(`unitrack: getMetrics(): ${RANGE_ERROR}`);
+  const { store } = await groupStore('getMetrics()');
+  return dashboardMetrics(ms, { groups: store });
+}
+
+/** `GET /api/stats`: the group store's figures and every counter of the pipeline. */
+export async function getStats(): Promise<DashboardStats> {
+  const { service, store } = await groupStore('getStats()');
+  const t = service.telemetry;
+  return dashboardStats(t, store, t.value('unitrack_dashboard_stream_clients'));
+}
+
+/** `GET /api/groups`: a string is the text query; options not understood throw a TypeError. */
+export async function listGroups(query: GroupListOptions | string = {}): Promise<GroupSummary[]> {
+  const { options, invalid } = groupListOptions(typeof query === 'string' ? { query } : (query ?? {}));
+  if (invalid.length)
+    throw new TypeError(
+      `unitrack: listGroups(): ${invalid.join(', ')} not understood (status: unresolved | resolved | ignored; sort: last_seen | first_seen | count | users; query: text; limit: above 0)`,
+    );
+  const { store } = await groupStore('listGroups()');
+  return store.list(options);
+}
+
+/** `GET /api/groups/:fingerprint`: the group with its last 10 events and status history; undefined when unknown. */
+export async function getGroup(fingerprint: string): Promise<GroupDetail | undefined> {
+  const fp = fingerprintOf('getGroup()', fingerprint);
+  const { store } = await groupStore('getGroup()');
+  return store.get(fp);
+}
+
+/**
+ * `POST /api/groups/:fingerprint/resolve`. `inVersion` is the release the fix ships in (default:
+ * the last `service.version` seen): events from older releases do not reopen the group.
+ */
+export async function resolveGroup(fingerprint: string, options: { inVersion?: string } = {}): Promise<GroupDetail | undefined> {
+  const fp = fingerprintOf('resolveGroup()', fingerprint);
+  const inVersion = options?.inVersion;
+  if (inVersion !== undefined && (typeof inVersion !== 'string' || inVersion === ''))
+    throw new TypeError('unitrack: resolveGroup(): inVersion is a release (a non-empty string)');
+  const { store } = await groupStore('resolveGroup()');
+  return changeGroupStatus(store, fp, 'resolved', inVersion);
+}
+
+/** `POST /api/groups/:fingerprint/reopen`. */
+export async function reopenGroup(fingerprint: string): Promise<GroupDetail | undefined> {
+  const fp = fingerprintOf('reopenGroup()', fingerprint);
+  const { store } = await groupStore('reopenGroup()');
+  return changeGroupStatus(store, fp, 'unresolved');
+}
+
+/**
+ * `POST /api/groups/:fingerprint/ignore`: ignored until reopened. Conditions (`until_count`,
+ * `until_users`, `until`) are not supported by the group store yet: giving one throws, rather than
+ * ignoring the group for good.
+ */
+export async function ignoreGroup(fingerprint: string, until?: IgnoreUntil): Promise<GroupDetail | undefined> {
+  const fp = fingerprintOf('ignoreGroup()', fingerprint);
+  const given = until ? Object.keys(until).filter((k) => (until as Record<string, unknown>)[k] !== undefined) : [];
+  if (given.length)
+    throw new Error(
+      `unitrack: ignoreGroup(): ignoring until a condition (${given.join(', ')}) is not supported yet; ignoreGroup(fingerprint) ignores until reopenGroup()`,
+    );
+  const { store } = await groupStore('ignoreGroup()');
+  return changeGroupStatus(store, fp, 'ignored');
+}
+
+/** Deletes every group and its history (counts, trends, recent events, status changes). */
+export async function clearGroups(): Promise<void> {
+  const { store } = await groupStore('clearGroups()');
+  store.clear();
+}
+
+/**
+ * What the store's own sweep does periodically (every minute, or every `group_ttl` when shorter), now: deletes groups unseen for the fingerprint
+ * processor's `group_ttl` (with their events) and history older than 7 days. Returns the number of
+ * groups deleted.
+ */
+export async function cleanup(): Promise<number> {
+  const { store } = await groupStore('cleanup()');
+  return store.sweep();
+}
