@@ -28,6 +28,8 @@ export class ExportQueue implements LogRecordProcessor {
   #inFlight: Promise<void> | undefined;
   #scheduled = false;
   #closed = false;
+  /** Since the last failure was reported: later failures are counted, not said again, until a success. */
+  #failing = false;
   /** Records still let in past capacity: see `allowBurst`. */
   #burst = 0;
   readonly #sent: Counter;
@@ -115,6 +117,8 @@ export class ExportQueue implements LogRecordProcessor {
         () => resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.#timeout} ms`) }),
         this.#timeout,
       );
+      // The export's own I/O keeps the process alive while it runs; the deadline must not.
+      timer.unref();
       try {
         this.#exporter.export(batch, (r) => {
           clearTimeout(timer);
@@ -125,10 +129,19 @@ export class ExportQueue implements LogRecordProcessor {
         resolve({ code: ExportResultCode.FAILED, error: error as Error });
       }
     });
-    if (result.code === ExportResultCode.SUCCESS) this.#sent.add(batch.length);
-    else {
+    if (result.code === ExportResultCode.SUCCESS) {
+      this.#sent.add(batch.length);
+      if (this.#failing) diag.info(`unitrack: exporter ${this.id} delivers again`);
+      this.#failing = false;
+    } else {
       this.#failed.add(batch.length);
-      diag.warn(`unitrack: exporter ${this.id} failed ${batch.length} records: ${result.error?.message ?? 'unknown error'}`);
+      // Said once per outage: a destination that is down would otherwise print a line per batch.
+      if (!this.#failing)
+        diag.warn(
+          `unitrack: exporter ${this.id} failed ${batch.length} records: ${result.error?.message ?? 'unknown error'} ` +
+            '(further failures are counted in unitrack_exporter_failed_total until it delivers again)',
+        );
+      this.#failing = true;
     }
     this.#inFlight = undefined;
     if (this.size > 0) this.#schedule();

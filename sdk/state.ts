@@ -1,5 +1,6 @@
 import { diag, type Logger, logs } from '@opentelemetry/api';
-import type { Counter } from '../collector/telemetry.ts';
+import type { Counter, Telemetry } from '../collector/telemetry.ts';
+import { sdkDisabled } from './otel-env.ts';
 
 /** What `track()` needs on its hot path, built once on first use. */
 export interface TrackingState {
@@ -30,14 +31,36 @@ export function setStateBuilder(build: (() => TrackingState | undefined) | undef
   chosen = explicit;
 }
 
+/** A `unitrackProcessor()` the application made for its own OpenTelemetry set-up. */
+export interface GlobalPipeline {
+  readonly received: number;
+  readonly telemetry: Telemetry;
+  forceFlush(): Promise<void>;
+}
+
+let globalPipeline: { pipeline: GlobalPipeline; dropped: Counter } | undefined;
+
 /**
  * When the application runs the pipeline inside its own OpenTelemetry set-up (a NodeSDK with
  * `unitrackProcessor()`), track() emits through the global logs API instead of starting the
  * embedded default.
  */
-export function useGlobalLogger(dropped: Counter, pipeline: { readonly received: number }): void {
+export function useGlobalLogger(dropped: Counter, pipeline: GlobalPipeline): void {
+  globalPipeline = { pipeline, dropped };
   if (chosen) return;
-  setStateBuilder(() => ({ logger: checkedGlobalLogger(dropped, pipeline), spanEvents: true, dropped }));
+  setStateBuilder(() => globalLoggerState());
+}
+
+/** The pipeline of the latest `unitrackProcessor()`, if one was made. */
+export function madePipeline(): GlobalPipeline | undefined {
+  return globalPipeline?.pipeline;
+}
+
+/** track() through the global logs API, into the latest `unitrackProcessor()`; nothing when OTEL_SDK_DISABLED. */
+export function globalLoggerState(spanEvents = true): TrackingState | undefined {
+  const g = globalPipeline;
+  if (!g || sdkDisabled()) return undefined;
+  return { logger: checkedGlobalLogger(g.dropped, g.pipeline), spanEvents, dropped: g.dropped };
 }
 
 /**

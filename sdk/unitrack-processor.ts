@@ -1,9 +1,14 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { ConfigError } from '../collector/config/config-error.ts';
 import { type ConfigInput, loadServiceConfig } from '../collector/config/load-config.ts';
+import type { ServiceConfig } from '../collector/config/service-config.ts';
 import { PipelineRecord } from '../collector/record.ts';
 import { Service } from '../collector/service.ts';
 import { type Counter, Telemetry } from '../collector/telemetry.ts';
+import { installDiagLogger, reportSoon } from './diag-logger.ts';
+import { registerExitDrain } from './exit-drain.ts';
+import { sdkDisabled } from './otel-env.ts';
 import { useGlobalLogger } from './state.ts';
 
 export interface UnitrackProcessorOptions {
@@ -14,6 +19,10 @@ export interface UnitrackProcessorOptions {
   /** Records waiting for the processors before new ones are dropped. Default 16384. */
   ingestQueueSize?: number;
   telemetry?: Telemetry;
+  /** Drain on SIGTERM and SIGINT (re-raising when unitrack is the only listener). Default true. */
+  handleSignals?: boolean;
+  /** Flush on `beforeExit` and drain on signals. Default true; initTracking drains its whole set-up itself. */
+  drainOnExit?: boolean;
 }
 
 /** The newest processor not shut down: the pipeline the in-process groups API reads (sdk/groups.ts). */
@@ -26,13 +35,19 @@ export function newestProcessor(): UnitrackProcessor | undefined {
 /**
  * The whole unitrack pipeline as one LogRecordProcessor. `onEmit` copies the record (the SDK
  * freezes its own) into a bounded queue and returns; the pipeline runs on a later tick. The
- * pipeline is built on first use: an application that never tracks starts nothing.
+ * config is read at once, so a broken one is reported at start-up; the pipeline's files, ports
+ * and timers start with the first record: an application that never tracks starts nothing.
  */
 export class UnitrackProcessor implements LogRecordProcessor {
   readonly telemetry: Telemetry;
   readonly #options: UnitrackProcessorOptions;
+  readonly #disabled: boolean;
+  #config: ServiceConfig | undefined;
   #service: Service | undefined;
   #failed = false;
+  #closed = false;
+  #flushedAt = 0;
+  #unregisterDrain: (() => void) | undefined;
   readonly #unstarted: Counter;
   /** Records this processor was handed, so track() can tell when its records go elsewhere. */
   received = 0;
@@ -45,31 +60,50 @@ export class UnitrackProcessor implements LogRecordProcessor {
       'Records dropped because the pipeline could not start.',
     );
     newest = this;
+    this.#disabled = sdkDisabled();
+    if (this.#disabled) return;
+    try {
+      // `dataDir` also fills ${env:UNITRACK_DATA_DIR}, so files named in the config follow it.
+      const dataDir = options.dataDir;
+      const env = dataDir === undefined ? process.env : { ...process.env, UNITRACK_DATA_DIR: dataDir };
+      this.#config = loadServiceConfig(options.config, undefined, env);
+      for (const w of this.#config.warnings) reportSoon('warn', `unitrack: ${w}`);
+    } catch (error) {
+      this.#failed = true;
+      // Later, so that a NodeSDK constructed right after this (and its logger) comes first.
+      reportSoon('error', configFailure(options.config, error));
+    }
   }
 
   /** The running pipeline, started now if it was not yet; undefined when its config is broken. */
   get service(): Service | undefined {
-    if (this.#service || this.#failed) return this.#service;
+    if (this.#service || this.#failed || this.#disabled || this.#closed || !this.#config) return this.#service;
     try {
-      // `dataDir` also fills ${env:UNITRACK_DATA_DIR}, so files named in the config follow it.
-      const dataDir = this.#options.dataDir;
-      const env = dataDir === undefined ? process.env : { ...process.env, UNITRACK_DATA_DIR: dataDir };
-      const config = loadServiceConfig(this.#options.config, undefined, env);
-      for (const w of config.warnings) diag.warn(`unitrack: ${w}`);
-      this.#service = new Service(config, {
+      installDiagLogger();
+      this.#service = new Service(this.#config, {
         mode: 'embedded',
         dataDir: this.#options.dataDir,
         ingestQueueSize: this.#options.ingestQueueSize,
         telemetry: this.telemetry,
       });
+      if (this.#options.drainOnExit !== false)
+        this.#unregisterDrain = registerExitDrain({
+          pending: () => this.received !== this.#flushedAt,
+          flush: () => this.forceFlush(),
+          shutdown: () => this.shutdown(),
+          signals: this.#options.handleSignals !== false,
+        });
     } catch (error) {
       this.#failed = true;
-      diag.error(`unitrack: the pipeline did not start, events are dropped and counted: ${(error as Error).message}`);
+      diag.error(
+        `unitrack: the pipeline did not start, its records are dropped and counted (unitrack_sdk_unstarted_dropped_total): ${(error as Error).message}`,
+      );
     }
     return this.#service;
   }
 
   onEmit(record: ReadWriteLogRecord): void {
+    if (this.#disabled) return;
     this.received++;
     const service = this.#service ?? this.service;
     if (!service) {
@@ -80,13 +114,35 @@ export class UnitrackProcessor implements LogRecordProcessor {
   }
 
   async forceFlush(): Promise<void> {
+    this.#flushedAt = this.received;
     await this.#service?.forceFlush();
   }
 
   async shutdown(): Promise<void> {
     if (newest === this) newest = undefined;
+    this.#closed = true;
+    this.#flushedAt = this.received;
+    this.#unregisterDrain?.();
+    this.#unregisterDrain = undefined;
     await this.#service?.shutdown();
   }
+}
+
+/** One line naming the config and every problem in it. */
+function configFailure(input: ConfigInput, error: unknown): string {
+  const what =
+    input === undefined
+      ? 'the default config'
+      : typeof input === 'string'
+        ? input
+        : Array.isArray(input)
+          ? input.join(', ')
+          : 'the config object';
+  const problems =
+    error instanceof ConfigError
+      ? error.issues.map((i) => `${i.location ? `${i.location} ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`).join('; ')
+      : (error as Error)?.message;
+  return `unitrack: cannot use ${what}: ${problems}. Tracking is off: every event is dropped and counted (unitrack_sdk_unstarted_dropped_total).`;
 }
 
 /** The whole pipeline as one processor, for an existing NodeSDK or LoggerProvider. */

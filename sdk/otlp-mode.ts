@@ -1,0 +1,62 @@
+import { Metadata } from '@grpc/grpc-js';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPLogExporter as OTLPGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Telemetry } from '../collector/telemetry.ts';
+import { ExportQueue } from '../exporters/export-queue.ts';
+import type { OtlpSettings } from './otel-env.ts';
+
+/**
+ * The OTLP exporter's errors say "connect ECONNREFUSED 127.0.0.1:4318"; the application should
+ * read which endpoint it was, so the URL leads the error the export queue reports.
+ */
+class NamedExporter implements LogRecordExporter {
+  readonly #inner: LogRecordExporter;
+  readonly #url: string;
+
+  constructor(inner: LogRecordExporter, url: string) {
+    this.#inner = inner;
+    this.#url = url;
+  }
+
+  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    this.#inner.export(records, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) done(result);
+      else done({ code: result.code, error: new Error(`${this.#url}: ${result.error?.message ?? 'export failed'}`) });
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.#inner.shutdown();
+  }
+}
+
+/**
+ * The SDK's OTLP mode for logs: the OpenTelemetry exporter for the protocol behind unitrack's
+ * export queue, so records are counted as sent or failed (`unitrack_exporter_*_total{exporter="otlp"}`)
+ * and a failure is reported naming the URL.
+ */
+export function otlpLogQueue(settings: OtlpSettings, telemetry: Telemetry): ExportQueue {
+  const config = { url: settings.logsUrl, headers: settings.logsHeaders };
+  let exporter: LogRecordExporter;
+  if (settings.protocol === 'grpc') {
+    const metadata = new Metadata();
+    for (const [k, v] of Object.entries(settings.logsHeaders)) metadata.set(k, v);
+    exporter = new OTLPGrpcLogExporter({ url: settings.logsUrl, metadata });
+  } else exporter = settings.protocol === 'http/json' ? new OTLPJsonLogExporter(config) : new OTLPProtoLogExporter(config);
+  return new ExportQueue('otlp', new NamedExporter(exporter, settings.logsUrl), telemetry, { queueSize: 8192, batchSize: 512 });
+}
+
+/** Spans of the tracer provider unitrack registers in OTLP mode, over OTLP/HTTP JSON (the trace exporter unitrack depends on). */
+export function otlpSpanProcessors(settings: OtlpSettings): SpanProcessor[] {
+  if (!settings.tracesUrl) return [];
+  return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.tracesHeaders }) })];
+}
