@@ -4,7 +4,8 @@ import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { parseSeverity, SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../sdk/severity.ts';
 import { ConfigError } from './config/config-error.ts';
 import { DEFAULT_CONFIG_PATH, loadServiceConfig } from './config/load-config.ts';
-import { Service } from './service.ts';
+import { Service, ServiceStartError } from './service.ts';
+import { renderStartUpBlock } from './start-up-block.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
@@ -148,30 +149,49 @@ async function collector(files: string[]): Promise<number> {
     const config = loadServiceConfig(files);
     for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
     service = new Service(config, { mode: 'collector' });
-    await service.start();
   } catch (error) {
     process.stderr.write(`unitrack: ${(error as Error).message}\n`);
     return error instanceof ConfigError ? EXIT.config : EXIT.failure;
   }
-  process.stderr.write(`unitrack collector running (${files.join(', ')})\n`);
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        process.stderr.write(`unitrack: second ${signal}, exiting now\n`);
-        process.exit(EXIT.failure);
-      }
-      stopping = true;
-      process.stderr.write(`unitrack: ${signal}, draining\n`);
-      service.shutdown().then(
-        () => resolve(EXIT.ok),
-        (error) => {
-          process.stderr.write(`unitrack: shutdown failed: ${(error as Error).message}\n`);
-          resolve(EXIT.failure);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+  // Listening before the start: a signal during the start lets it finish (or fail), then drains.
+  let stopping = false;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
   });
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`unitrack: second ${signal}, exiting now\n`);
+      process.exit(EXIT.failure);
+    }
+    stopping = true;
+    process.stderr.write(`unitrack: ${signal}, draining\n`);
+    service.shutdown().then(
+      () => {
+        process.stderr.write('unitrack: drained and stopped\n');
+        finish(EXIT.ok);
+      },
+      (error) => {
+        process.stderr.write(`unitrack: shutdown failed: ${(error as Error).message}\n`);
+        finish(EXIT.failure);
+      },
+    );
+  };
+  const onTerm = () => stop('SIGTERM');
+  const onInt = () => stop('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  try {
+    await service.start();
+  } catch (error) {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    // Everything that had started is stopped again (ports released) before this returns.
+    const lines =
+      error instanceof ServiceStartError ? error.failures.map((f) => `  ${f.component}: ${f.message}`) : [`  ${(error as Error).message}`];
+    process.stderr.write(`unitrack: the collector did not start; what had started is stopped:\n${lines.join('\n')}\n`);
+    return EXIT.failure;
+  }
+  if (!stopping) process.stderr.write(renderStartUpBlock(version(), files, service.describe()));
+  return finished;
 }

@@ -20,6 +20,44 @@ export interface Host {
   readonly shared: Map<string, unknown>;
   /** Reports a component's failure once through `diag` and counts it; never throws. */
   reportError(componentId: string, error: unknown): void;
+  /** The service's state and each pipeline's, for `/healthz`. */
+  health?(): Health;
+}
+
+/** Where a started component listens and what it writes, for the start-up block. */
+export interface Description {
+  /** Listening endpoints as URLs: `{ name: 'OTLP/HTTP', url: 'http://127.0.0.1:4318' }`. */
+  readonly endpoints?: readonly { readonly name: string; readonly url: string }[];
+  /** Files and directories it writes: `{ name: 'JSON lines', path: '/srv/data/events.jsonl' }`. */
+  readonly paths?: readonly { readonly name: string; readonly path: string }[];
+  /** Anything else an operator should know at start (a disabled destination). */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * Optional on every component. `start` opens what the component needs that can fail (a port, a
+ * file, a store) and rejects with a `StartError` (collector/start-up.ts) naming what and where; a
+ * factory's `create` may throw one too. The collector then stops everything and exits 1; embedded
+ * in an application, the failure is reported once and the rest keeps running. `describe` says
+ * where the started component listens and what it writes.
+ */
+export interface Lifecycle {
+  start?(): Promise<void>;
+  describe?(): Description;
+}
+
+export type ComponentStatus = 'starting' | 'ok' | 'failed' | 'stopping' | 'stopped';
+
+/** `/healthz`: ready (200) only between a complete start and the start of draining, as otelcol's health_check. */
+export interface Health {
+  readonly status: 'starting' | 'ready' | 'degraded' | 'draining' | 'stopped' | 'failed';
+  readonly ready: boolean;
+  readonly start_time: string;
+  readonly uptime_seconds: number;
+  readonly pipelines: Record<
+    string,
+    { readonly status: ComponentStatus; readonly components: Record<string, { readonly status: ComponentStatus; readonly error?: string }> }
+  >;
 }
 
 export interface CreateContext<C> {
@@ -40,13 +78,13 @@ interface Factory<S extends z.ZodType> {
 /** A processor wraps the next stage and may drop, change or add records. */
 export interface ProcessorFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {
   readonly kind: 'processor';
-  create(ctx: CreateContext<z.output<S>>, next: LogRecordProcessor): LogRecordProcessor;
+  create(ctx: CreateContext<z.output<S>>, next: LogRecordProcessor): LogRecordProcessor & Lifecycle;
 }
 
 /** Exporters sit behind a bounded batching queue the engine puts in front of each one. */
 export interface ExporterFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {
   readonly kind: 'exporter';
-  create(ctx: CreateContext<z.output<S>>): LogRecordExporter;
+  create(ctx: CreateContext<z.output<S>>): LogRecordExporter & Lifecycle;
 }
 
 /** A connector ends one pipeline and feeds others, chosen from `routes` by pipeline id. */
@@ -64,7 +102,8 @@ export interface IngestSink {
   readonly saturated: boolean;
 }
 
-export interface Receiver {
+export interface Receiver extends Lifecycle {
+  /** Opens the port; rejects with a `StartError` naming the address when it cannot. */
   start(): Promise<void>;
   shutdown(): Promise<void>;
   /** Where a network receiver listens, once started. */

@@ -2,13 +2,40 @@ import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ExportQueue } from '../exporters/export-queue.ts';
 import { BatchProcessor } from '../processors/batch/batch-processor.ts';
-import type { Host, IngestSink, Receiver } from './component.ts';
+import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
 import { CopyingStage, Fanout } from './fanout.ts';
 import { GuardedProcessor } from './guarded-processor.ts';
 import { IngestQueue } from './ingest-queue.ts';
 import type { PipelineRecord } from './record.ts';
 import { Telemetry } from './telemetry.ts';
+
+/** One component as the service tracks it for start-up, `/healthz` and the start-up block. */
+interface Part {
+  readonly kind: Kind;
+  readonly id: string;
+  component?: Lifecycle;
+  status: ComponentStatus;
+  error?: string;
+}
+
+/** The collector did not start: every component that could not, each naming what and where. */
+export class ServiceStartError extends Error {
+  readonly failures: readonly { readonly component: string; readonly message: string }[];
+
+  constructor(failures: { component: string; message: string }[]) {
+    super(failures.map((f) => `${f.component}: ${f.message}`).join('\n'));
+    this.name = 'ServiceStartError';
+    this.failures = failures;
+  }
+}
+
+/** What the started components listen on and write, each with the component's id. */
+export interface ServiceDescription {
+  readonly endpoints: { readonly component: string; readonly name: string; readonly url: string }[];
+  readonly paths: { readonly component: string; readonly name: string; readonly path: string }[];
+  readonly notes: { readonly component: string; readonly note: string }[];
+}
 
 export interface ServiceOptions {
   /** `embedded`: no receiver opens a port, the SDK feeds pipelines with an `otlp` receiver. Default embedded. */
@@ -42,6 +69,12 @@ export class Service implements IngestSink {
   readonly #sdkEntry: LogRecordProcessor | undefined;
   readonly #refuseAt: number;
   #stopped = false;
+  /** Every component, in start order: exporters, processors, connectors, then receivers. */
+  readonly #parts: Part[] = [];
+  #phase: 'starting' | 'running' | 'draining' | 'stopped' | 'failed' = 'starting';
+  readonly #startTime = Date.now();
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
 
   constructor(config: ServiceConfig, options: ServiceOptions = {}) {
     this.#config = config;
@@ -54,6 +87,7 @@ export class Service implements IngestSink {
       telemetry: this.telemetry,
       dataDir: options.dataDir ?? process.env.UNITRACK_DATA_DIR ?? 'data',
       shared: new Map(),
+      health: () => this.health(),
       reportError(componentId, error) {
         errors.counter('unitrack_component_errors_total', 'Errors reported by components.', { component: componentId }).add();
         const message = error instanceof Error ? error.message : String(error);
@@ -68,21 +102,42 @@ export class Service implements IngestSink {
 
     // Exporters first (each behind its own queue), then pipelines from the ends back.
     for (const [id, c] of config.exporters) {
+      const part = this.#part('exporter', id);
       try {
         const exporter = c.factory.create({ id, config: c.config, host: this.host });
+        part.component = exporter;
         const q = (c.config as { sending_queue?: { queue_size?: number; batch_size?: number } }).sending_queue;
         this.#exportQueues.set(id, new ExportQueue(id, exporter, this.telemetry, { queueSize: q?.queue_size, batchSize: q?.batch_size }));
       } catch (error) {
-        // A destination that fails to start is reported; the others keep working.
-        this.host.reportError(id, error);
+        // A destination that cannot be created: the collector refuses to start (see start());
+        // embedded, it is reported and the others keep working.
+        this.#failed(part, error);
       }
     }
     for (const pid of config.pipelines.keys()) this.#buildPipeline(pid, new Set());
+    for (const id of config.receivers.keys()) this.#part('receiver', id);
 
     const sdkPipelines = [...config.pipelines.values()].filter((p) =>
       p.receivers.some((r) => config.receivers.get(r)?.factory.type === 'otlp'),
     );
     this.#sdkEntry = sdkPipelines.length ? this.#fanoutTo(sdkPipelines.map((p) => p.id)) : undefined;
+    // Embedded, the service starts as it is built (on the application's first event), on a later
+    // turn so the first track() does no file work; the collector starts when told, and fails whole.
+    if (this.host.mode === 'embedded') this.#starting = new Promise((resolve) => setImmediate(resolve)).then(() => this.#start());
+  }
+
+  /** The part for a component, created on first sight (a processor id used by several pipelines is one part). */
+  #part(kind: Kind, id: string): Part {
+    let part = this.#parts.find((p) => p.kind === kind && p.id === id);
+    if (!part) this.#parts.push((part = { kind, id, status: 'starting' }));
+    return part;
+  }
+
+  /** A component that could not be created or started. The collector reports them all at once from start(). */
+  #failed(part: Part, error: unknown): void {
+    part.status = 'failed';
+    part.error ??= error instanceof Error ? error.message : String(error);
+    if (this.host.mode === 'embedded') this.host.reportError(part.id, error);
   }
 
   #fanoutTo(pipelineIds: readonly string[]): LogRecordProcessor {
@@ -111,15 +166,18 @@ export class Service implements IngestSink {
       const id = p.processors[i];
       const c = this.#config.processors.get(id);
       if (!c) continue;
+      const part = this.#part('processor', id);
       try {
         const inner = c.factory.create({ id, config: c.config, host: this.host }, stage);
+        // One instance per pipeline; the first one describes and starts for the part.
+        if (inner.start || inner.describe) part.component ??= inner;
         if (inner instanceof BatchProcessor) this.#holders.push(inner);
         const processor = new GuardedProcessor(id, inner, this.host);
         stages.unshift(processor);
         stage = processor;
       } catch (error) {
-        // A processor that cannot start is skipped, not fatal: records still flow.
-        this.host.reportError(id, error);
+        // Embedded, a processor that cannot be created is skipped, not fatal: records still flow.
+        this.#failed(part, error);
       }
     }
     this.#pipelineEntries.set(pid, stage);
@@ -139,6 +197,7 @@ export class Service implements IngestSink {
       const entry = this.#buildPipeline(p.id, building);
       routes.set(p.id, p.processors.length > 0 ? new CopyingStage(entry) : entry);
     }
+    this.#part('connector', id);
     const connector = new GuardedProcessor(id, c.factory.create({ id, config: c.config, host: this.host }, routes), this.host);
     this.#connectors.set(id, connector);
     return connector;
@@ -192,12 +251,60 @@ export class Service implements IngestSink {
     return this.queue.pushAll(records, this.#sdkEntry);
   }
 
-  /** Opens the receivers (collector mode only; embedded receivers take the SDK's records). */
-  async start(): Promise<void> {
-    if (this.host.mode !== 'collector') return;
+  /**
+   * Starts every component (files, stores, ports), then opens the receivers (collector mode;
+   * embedded receivers take the SDK's records). In the collector, when any component cannot be
+   * created or started, everything already started is stopped and this rejects with a
+   * `ServiceStartError` naming each; embedded, each failure is reported once and the rest runs.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const collector = this.host.mode === 'collector';
+    for (const part of this.#parts) {
+      if (part.kind === 'receiver' || part.status === 'failed') continue;
+      try {
+        await part.component?.start?.();
+        part.status = 'ok';
+      } catch (error) {
+        this.#failed(part, error);
+      }
+    }
+    if (collector && !this.#parts.some((p) => p.status === 'failed')) await this.#startReceivers();
+    const failures = this.#parts.filter((p) => p.status === 'failed');
+    if (collector && failures.length > 0) {
+      this.#phase = 'failed';
+      await this.#stop();
+      throw new ServiceStartError(failures.map((p) => ({ component: `${p.kind} ${p.id}`, message: p.error ?? 'failed' })));
+    }
+    for (const part of this.#parts) if (part.status === 'starting') part.status = 'ok';
+    if (this.#phase === 'starting') this.#phase = 'running';
+    if (!collector) this.#announce();
+  }
+
+  /** Embedded: one line per listening component (the dashboard), so a developer finds it. */
+  #announce(): void {
+    const level = (process.env.OTEL_LOG_LEVEL ?? '').toLowerCase();
+    if (level === 'none' || level === 'error') return;
+    const said = new Set<string>();
+    for (const e of this.describe().endpoints) {
+      if (said.has(e.component)) continue;
+      said.add(e.component);
+      process.stderr.write(`unitrack: ${e.name} at ${e.url}\n`);
+    }
+  }
+
+  async #startReceivers(): Promise<void> {
     for (const [id, c] of this.#config.receivers) {
+      const part = this.#part('receiver', id);
       const entry = this.entryFor(id);
-      if (!entry) continue;
+      if (!entry) {
+        part.status = 'ok';
+        continue;
+      }
       const queue = this.queue;
       const service = this;
       // The size of this receiver's last batch: while the pipeline has less room than that, the
@@ -214,10 +321,64 @@ export class Service implements IngestSink {
           return room <= 0 || (room < expected && !service.#idle());
         },
       };
-      const receiver = c.factory.create({ id, config: c.config, host: this.host }, sink);
-      await receiver.start();
-      this.#receivers.set(id, receiver);
+      try {
+        const receiver = c.factory.create({ id, config: c.config, host: this.host }, sink);
+        part.component = receiver;
+        this.#receivers.set(id, receiver);
+        await receiver.start();
+        part.status = 'ok';
+      } catch (error) {
+        this.#failed(part, error);
+        return;
+      }
     }
+  }
+
+  /** Where the started components listen and what they write (the collector's start-up block). */
+  describe(): ServiceDescription {
+    const out: ServiceDescription = { endpoints: [], paths: [], notes: [] };
+    // Receivers first: where data goes in is what an operator looks for first.
+    const parts = [...this.#parts.filter((p) => p.kind === 'receiver'), ...this.#parts.filter((p) => p.kind !== 'receiver')];
+    for (const part of parts) {
+      if (part.status !== 'ok') continue;
+      let d: Description | undefined;
+      try {
+        d = part.component?.describe?.();
+      } catch {
+        continue;
+      }
+      for (const e of d?.endpoints ?? []) out.endpoints.push({ component: part.id, ...e });
+      for (const p of d?.paths ?? []) out.paths.push({ component: part.id, ...p });
+      for (const note of d?.notes ?? []) out.notes.push({ component: part.id, note });
+    }
+    return out;
+  }
+
+  /** `/healthz`: ready only once everything started and until draining begins; each pipeline's state. */
+  health(): Health {
+    const failed = this.#parts.some((p) => p.status === 'failed');
+    const status = this.#phase === 'running' ? (failed ? 'degraded' : 'ready') : this.#phase;
+    const pipelines: Record<string, Health['pipelines'][string]> = {};
+    for (const p of this.#config.pipelines.values()) {
+      const components: Record<string, { status: ComponentStatus; error?: string }> = {};
+      const add = (kind: Kind, id: string) => {
+        const part = this.#parts.find((x) => x.kind === kind && x.id === id);
+        if (part) components[`${kind}:${id}`] = part.error ? { status: part.status, error: part.error } : { status: part.status };
+      };
+      for (const r of p.receivers) add(this.#config.connectors.has(r) ? 'connector' : 'receiver', r);
+      for (const id of p.processors) add('processor', id);
+      for (const e of p.exporters) add(this.#config.connectors.has(e) ? 'connector' : 'exporter', e);
+      const states = Object.values(components).map((c) => c.status);
+      const order: ComponentStatus[] = ['failed', 'starting', 'stopping', 'stopped'];
+      pipelines[p.id] = { status: order.find((s) => states.includes(s)) ?? 'ok', components };
+    }
+    return {
+      status,
+      ready: this.#phase === 'running',
+      start_time: new Date(this.#startTime).toISOString(),
+      uptime_seconds: Math.round((Date.now() - this.#startTime) / 100) / 10,
+      pipelines,
+    };
   }
 
   /** Running receivers by id (collector mode). */
@@ -237,7 +398,19 @@ export class Service implements IngestSink {
 
   /** Stops receivers, drains every queue, then shuts processors and exporters down. */
   async shutdown(): Promise<void> {
-    if (this.#stopped) return;
+    // A start under way finishes first, so nothing it opens is left open.
+    await this.#starting?.catch(() => undefined);
+    await this.#stop();
+  }
+
+  #stop(): Promise<void> {
+    this.#stopping ??= this.#drain();
+    return this.#stopping;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#phase !== 'failed') this.#phase = 'draining';
+    for (const part of this.#parts) if (part.status !== 'failed') part.status = 'stopping';
     await Promise.allSettled([...this.#receivers.values()].map((r) => r.shutdown()));
     await this.forceFlush();
     this.#stopped = true;
@@ -246,6 +419,8 @@ export class Service implements IngestSink {
     for (const pid of this.#upstreamFirst()) for (const p of this.#processors.get(pid) ?? []) await p.shutdown();
     await this.forceFlush();
     await Promise.allSettled([...this.#exportQueues.values()].map((q) => q.shutdown()));
+    for (const part of this.#parts) if (part.status !== 'failed') part.status = 'stopped';
+    if (this.#phase !== 'failed') this.#phase = 'stopped';
   }
 
   #upstreamFirst(): string[] {

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Host, IngestSink, Receiver } from '../component.ts';
+import type { Description, Host, IngestSink, Receiver } from '../component.ts';
+import { httpUrl, StartError } from '../start-up.ts';
 import type { Counter } from '../telemetry.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
 import { decodeLogsJson, decodeTracesJson, OtlpJsonError } from './json-decode.ts';
@@ -91,8 +92,17 @@ export class OtlpReceiver implements Receiver {
 
   async start(): Promise<void> {
     const { host, port } = splitEndpoint(this.#options.endpoint);
-    this.#server.listen(port, host);
-    await once(this.#server, 'listening');
+    try {
+      this.#server.listen(port, host);
+      await once(this.#server, 'listening');
+    } catch (error) {
+      throw new StartError('cannot listen on', this.#options.endpoint, error);
+    }
+  }
+
+  describe(): Description {
+    const a = this.address;
+    return a ? { endpoints: [{ name: 'OTLP/HTTP', url: httpUrl(a) }] } : {};
   }
 
   async shutdown(): Promise<void> {
@@ -122,9 +132,9 @@ export class OtlpReceiver implements Receiver {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
-      res
-        .writeHead(this.#stopping ? 503 : 200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: this.#stopping ? 'stopping' : 'ok' }));
+      const health = this.#host.health?.() ?? { status: this.#stopping ? 'draining' : 'ready', ready: !this.#stopping };
+      const ready = health.ready && !this.#stopping;
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {

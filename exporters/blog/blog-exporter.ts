@@ -2,7 +2,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join } from 'node:path';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { Description } from '../../collector/component.ts';
 import { recordTimeMs } from '../../collector/record.ts';
+import { checkWritableDirectory } from '../../collector/start-up.ts';
 import { type Counter, Telemetry } from '../../collector/telemetry.ts';
 import * as A from '../../sdk/attributes.ts';
 import { severityOf } from '../../sdk/severity.ts';
@@ -57,6 +59,15 @@ export class BlogExporter implements LogRecordExporter {
       labels,
     );
     this.#appends = telemetry.counter('unitrack_blog_appends_total', 'Appends of new lines to a blog day file (one per batch).', labels);
+  }
+
+  /** The directory can be created and written, or the collector does not start (a StartError names it). */
+  async start(): Promise<void> {
+    checkWritableDirectory(this.#o.directory);
+  }
+
+  describe(): Description {
+    return { paths: [{ name: 'blog', path: `${this.#o.directory.replace(/\/+$/, '')}/` }] };
   }
 
   #file(date: string): string {

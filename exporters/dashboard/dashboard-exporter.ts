@@ -1,6 +1,7 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { Host } from '../../collector/component.ts';
+import type { Description, Host } from '../../collector/component.ts';
+import { checkWritableStore, httpUrl, StartError } from '../../collector/start-up.ts';
 import { toEventJson } from '../event-json.ts';
 import { DashboardServer } from './dashboard-server.ts';
 import { EventStore } from './event-store.ts';
@@ -22,17 +23,27 @@ export const DASHBOARD_KEY = 'unitrack.dashboard';
 
 /**
  * The live dashboard: every exported event is stored (for the API and for replay) and streamed to
- * connected clients. The HTTP server starts with the exporter; if its port cannot be had, that is
- * reported and events are still stored.
+ * connected clients. The HTTP server starts listening with the exporter; `start()` rejects when its
+ * port cannot be had (events are still stored), and the constructor throws when the store cannot
+ * be opened.
  */
 export class DashboardExporter implements LogRecordExporter {
   readonly events: EventStore;
   readonly hub: StreamHub;
   readonly server: DashboardServer;
+  /** Settles once the server listens or could not (never rejects). */
   readonly ready: Promise<void>;
+  readonly #listening: Promise<void>;
+  readonly #options: DashboardExporterOptions;
 
-  constructor(id: string, options: DashboardExporterOptions, host: Host) {
-    this.events = new EventStore(options.storePath, options.maxEvents);
+  constructor(_id: string, options: DashboardExporterOptions, host: Host) {
+    this.#options = options;
+    try {
+      checkWritableStore(options.storePath, 'the dashboard store');
+      this.events = new EventStore(options.storePath, options.maxEvents);
+    } catch (error) {
+      throw error instanceof StartError ? error : new StartError('cannot open the dashboard store', options.storePath, error);
+    }
     this.hub = new StreamHub({
       bufferSize: options.bufferSize,
       heartbeatMs: options.heartbeatMs,
@@ -48,15 +59,35 @@ export class DashboardExporter implements LogRecordExporter {
       hub: this.hub,
       componentHost: host,
     });
-    this.ready = this.server.start().then(
-      () => {
-        const a = this.server.address;
-        const h = a?.family === 'IPv6' ? `[${a.address}]` : a?.address;
-        host.shared.set(DASHBOARD_KEY, { url: `http://${h}:${a?.port}`, port: a?.port });
-      },
-      (error) =>
-        host.reportError(id, new Error(`dashboard could not listen on ${options.host}:${options.port}: ${(error as Error).message}`)),
-    );
+    this.#listening = this.server.start().then(() => {
+      const a = this.server.address;
+      if (a) host.shared.set(DASHBOARD_KEY, { url: httpUrl(a), port: a.port });
+    });
+    this.ready = this.#listening.catch(() => undefined);
+  }
+
+  /** Resolves once the server listens; rejects naming the address and the cause when it cannot. */
+  start(): Promise<void> {
+    return this.#listening.catch((error) => {
+      const h = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
+      throw new StartError('cannot listen on', `${h}:${this.#options.port}`, error);
+    });
+  }
+
+  describe(): Description {
+    const a = this.server.address;
+    const url = a ? httpUrl(a) : undefined;
+    const store = this.#options.storePath;
+    return {
+      endpoints: url
+        ? [
+            { name: this.#options.token ? 'dashboard (token required)' : 'dashboard', url: `${url}/` },
+            { name: 'metrics', url: `${url}/metrics` },
+            { name: 'health', url: `${url}/healthz` },
+          ]
+        : [],
+      paths: store === ':memory:' ? [] : [{ name: 'dashboard store', path: store }],
+    };
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {

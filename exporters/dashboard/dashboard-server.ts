@@ -91,7 +91,11 @@ export class DashboardServer {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (method === 'GET' && path === '/healthz') return this.#json(res, 200, { status: 'ok' });
+    if (method === 'GET' && path === '/healthz') {
+      // Not ready (503) while the service starts or drains, as otelcol's health_check; each pipeline's state in the body.
+      const health = this.#o.componentHost.health?.() ?? { status: 'ready', ready: true };
+      return this.#json(res, health.ready ? 200 : 503, health);
+    }
     if (method === 'GET' && ASSETS[path]) return void this.#asset(res, ASSETS[path]);
     if (method === 'POST' && path === '/api/session') return void this.#session(req, res);
     if (!this.#auth.allows(req)) {

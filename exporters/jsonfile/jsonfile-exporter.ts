@@ -1,7 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { Host } from '../../collector/component.ts';
+import type { Description, Host } from '../../collector/component.ts';
+import { checkWritableFile } from '../../collector/start-up.ts';
 import type { Counter } from '../../collector/telemetry.ts';
 import { toEventLine } from '../event-json.ts';
 import type { JsonLinesWriter } from './json-lines-writer.ts';
@@ -48,6 +49,15 @@ export class JsonFileExporter implements LogRecordExporter {
       labels,
     );
     this.#bytes = telemetry.counter('unitrack_jsonfile_written_bytes_total', 'Bytes appended to a JSON lines file.', labels);
+  }
+
+  /** The file can be created and written, or the collector does not start (a StartError names it). */
+  async start(): Promise<void> {
+    checkWritableFile(this.#o.writer.path);
+  }
+
+  describe(): Description {
+    return { paths: [{ name: 'JSON lines', path: this.#o.writer.path }] };
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {

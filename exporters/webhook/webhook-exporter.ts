@@ -3,6 +3,7 @@ import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { Pool } from 'undici';
+import type { Description } from '../../collector/component.ts';
 import type { Counter, Telemetry } from '../../collector/telemetry.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { type PayloadFormat, renderBody } from './payload.ts';
@@ -93,6 +94,10 @@ export class WebhookExporter implements LogRecordExporter {
     );
     for (const n of this.#spool.load()) this.#pending.set(n.id, { ...n, dueAt: 0, inFlight: false });
     if (this.#pending.size) this.#schedule(0);
+  }
+
+  describe(): Description {
+    return { paths: [{ name: 'webhook spool', path: `${this.#o.spool.directory.replace(/\/+$/, '')}/` }] };
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {

@@ -4,6 +4,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { z } from 'zod';
 import type { ExporterFactory } from '../../collector/component.ts';
 import { duration } from '../../collector/config/duration.ts';
+import { checkWritableDirectory } from '../../collector/start-up.ts';
 import { secretKey } from './signature.ts';
 import { WebhookExporter } from './webhook-exporter.ts';
 
@@ -72,8 +73,12 @@ export const webhookFactory: ExporterFactory<typeof webhookConfig> = {
         },
         forceFlush: async () => {},
         shutdown: async () => {},
+        describe: () => ({ notes: ['no endpoint set: notifications are counted and skipped'] }),
       };
     }
+    const spoolDirectory = config.spool.directory ?? join(host.dataDir, 'webhook-spool', id.replace('/', '_'));
+    // The spool is opened (and read) as the exporter is created: check it first, so a failure names the directory.
+    checkWritableDirectory(spoolDirectory);
     return new WebhookExporter({
       id,
       endpoint: config.endpoint,
@@ -87,7 +92,7 @@ export const webhookFactory: ExporterFactory<typeof webhookConfig> = {
         maxElapsedMs: config.retry_on_failure.max_elapsed_time,
       },
       spool: {
-        directory: config.spool.directory ?? join(host.dataDir, 'webhook-spool', id.replace('/', '_')),
+        directory: spoolDirectory,
         maxItems: config.spool.max_items,
       },
       circuitBreaker: { failureThreshold: config.circuit_breaker.failure_threshold, resetTimeoutMs: config.circuit_breaker.reset_timeout },

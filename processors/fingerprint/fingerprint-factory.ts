@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ProcessorFactory } from '../../collector/component.ts';
+import type { Description, ProcessorFactory } from '../../collector/component.ts';
 import { duration } from '../../collector/config/duration.ts';
 import { SEVERITIES } from '../../sdk/severity.ts';
 import { AlertPolicy } from './alert-policy.ts';
@@ -51,8 +51,10 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
   type: 'fingerprint',
   config: fingerprintConfig,
   create({ config, host }, next) {
+    const path = config.store.path ?? join(host.dataDir, 'groups.db');
+    // Throws a StartError naming the file when it cannot be opened: the collector does not start.
     const store = acquireGroupStore({
-      path: config.store.path ?? join(host.dataDir, 'groups.db'),
+      path,
       maxGroups: config.max_groups,
       groupTtlMs: config.group_ttl,
       flushIntervalMs: config.store.flush_interval,
@@ -68,7 +70,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
       minSeverity: a.min_severity === 'none' ? undefined : a.min_severity,
       cooldownMs: a.cooldown,
     });
-    return new FingerprintProcessor({
+    const processor = new FingerprintProcessor({
       next,
       store,
       normalizer: new MessageNormalizer(config.normalizer_cache),
@@ -76,5 +78,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
       telemetry: host.telemetry,
       release: () => releaseGroupStore(store),
     });
+    const described: Description = path === ':memory:' ? {} : { paths: [{ name: 'group store', path }] };
+    return Object.assign(processor, { describe: () => described });
   },
 };

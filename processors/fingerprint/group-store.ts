@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import { openDatabase } from '../../collector/start-up.ts';
 import type { EventJson } from '../../exporters/event-json.ts';
 import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from './group-types.ts';
@@ -151,8 +151,8 @@ export class GroupStore {
     this.path = options.path;
     this.#maxGroups = options.maxGroups ?? 20_000;
     this.#ttl = options.groupTtlMs ?? 24 * 60 * MINUTE;
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new DatabaseSync(options.path);
+    // A directory or file that cannot be written, or a file that is not a database, throws a StartError naming the path.
+    this.#db = openDatabase(options.path, 'the group store');
     this.#db.exec(CONNECTION_PRAGMAS);
     migrateEvents(this.#db);
     this.#db.exec(`
