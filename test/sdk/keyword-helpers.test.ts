@@ -86,7 +86,7 @@ describe('the helpers take keywords beside their positional form', () => {
       error: { type: 'TypeError', message: 'card declined' },
       attributes: { amount: 42, nested: { k: 'v' } },
     });
-    expect((byName.get('k_error')?.error as { stack: string }).stack).toContain('Caused by: Error: gateway said no');
+    expect((byName.get('k_error')?.error as { stack?: string } | undefined)?.stack).toContain('Caused by: Error: gateway said no');
     expect(byName.get('k_health')).toMatchObject({ category: 'health', severity: 'medium' });
     expect(byName.get('k_mcp')).toMatchObject({ category: 'mcp', attributes: { 'unitrack.mcp.server': 'memory', amount: 42 } });
     expect(byName.get('k_dashboard')).toMatchObject({ category: 'dashboard', request_id: 'req-9', severity: 'info' });
