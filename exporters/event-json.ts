@@ -19,10 +19,65 @@ export interface EventJson {
   correlation_id?: string;
   request_id?: string;
   service?: string;
+  /** `deployment.environment.name` (or the older `deployment.environment`). */
+  environment?: string;
+  /** `service.version`. */
+  version?: string;
   user?: string;
   error?: { type?: string; message?: string; stack?: string };
   attributes?: Record<string, AnyValue>;
+  /** The resource's other attributes, except the SDK's own `telemetry.sdk.*`. */
+  resource?: Record<string, AnyValue>;
   sample_rate?: number;
+}
+
+const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
+const ATTR_DEPLOYMENT_ENVIRONMENT = 'deployment.environment';
+const RESOURCE_LIFTED = new Set<string>([
+  A.ATTR_SERVICE_NAME,
+  A.ATTR_SERVICE_VERSION,
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+  ATTR_DEPLOYMENT_ENVIRONMENT,
+]);
+
+/**
+ * What a resource contributes to an event, built once per resource object (records of one source
+ * share one): events of that resource share its `resource` object, which nothing changes.
+ */
+interface ResourceView {
+  service?: string;
+  environment?: string;
+  version?: string;
+  rest?: Record<string, AnyValue>;
+  special: boolean;
+}
+
+const resourceViews = new WeakMap<object, ResourceView>();
+const NO_RESOURCE: ResourceView = { special: false };
+
+function resourceView(resource: ReadableLogRecord['resource'] | undefined): ResourceView {
+  if (!resource) return NO_RESOURCE;
+  let view = resourceViews.get(resource);
+  if (view) return view;
+  const a = resource.attributes ?? {};
+  view = {
+    service: str(a[A.ATTR_SERVICE_NAME]),
+    environment: str(a[ATTR_DEPLOYMENT_ENVIRONMENT_NAME]) ?? str(a[ATTR_DEPLOYMENT_ENVIRONMENT]),
+    version: str(a[A.ATTR_SERVICE_VERSION]),
+    special: false,
+  };
+  for (const key of Object.keys(a)) {
+    const v = a[key];
+    // The SDK's name and version are on every record of every OpenTelemetry SDK: noise in a line.
+    if (v === undefined || RESOURCE_LIFTED.has(key) || key.startsWith('telemetry.sdk.')) continue;
+    view.rest ??= {};
+    if (key === '__proto__') Object.defineProperty(view.rest, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else view.rest[key] = v as AnyValue;
+    if (typeof v === 'object' ? v !== null : typeof v === 'bigint') view.special = true;
+  }
+  // A resource's attributes can still be settling (async detectors): remember only settled ones.
+  if (!(resource as { asyncAttributesPending?: boolean }).asyncAttributesPending) resourceViews.set(resource, view);
+  return view;
 }
 
 /** Attributes lifted to top-level keys, so `attributes` holds only the rest. */
@@ -96,7 +151,10 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
   }
   set('correlation_id', str(a[A.ATTR_CORRELATION_ID]));
   set('request_id', str(a[A.ATTR_REQUEST_ID]));
-  set('service', str(record.resource?.attributes?.[A.ATTR_SERVICE_NAME]));
+  const res = resourceView(record.resource);
+  set('service', res.service);
+  set('environment', res.environment);
+  set('version', res.version);
   set('user', str(a[A.ATTR_USER_ID]));
   const type = str(a[A.ATTR_EXCEPTION_TYPE]);
   const message = str(a[A.ATTR_EXCEPTION_MESSAGE]);
@@ -121,6 +179,10 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
     if (typeof v === 'object' ? v !== null : typeof v === 'bigint') special = true;
   }
   if (rest) out.attributes = rest;
+  if (res.rest) {
+    out.resource = res.rest;
+    special ||= res.special;
+  }
   set('sample_rate', num(a[A.ATTR_SAMPLE_RATE]));
   return { event: out, special };
 }
