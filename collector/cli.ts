@@ -79,6 +79,7 @@ function validate(files: string[]): number {
     return EXIT.ok;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
+    if (error instanceof ConfigError) for (const w of error.warnings) process.stderr.write(`warning: ${w}\n`);
     return error instanceof ConfigError ? EXIT.config : EXIT.failure;
   }
 }

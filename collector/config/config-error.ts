@@ -9,11 +9,14 @@ export interface ConfigIssue {
 /** Every problem found in a config at once, so that one `validate` run reports them all. */
 export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
+  /** What was found besides the errors (unset variables, unused components), for `validate` to show too. */
+  readonly warnings: readonly string[];
 
-  constructor(issues: readonly ConfigIssue[]) {
+  constructor(issues: readonly ConfigIssue[], warnings: readonly string[] = []) {
     super(`invalid config:\n${issues.map((i) => `  ${i.location ? `${i.location} ` : ''}${i.path || '(root)'}: ${i.message}`).join('\n')}`);
     this.name = 'ConfigError';
     this.issues = issues;
+    this.warnings = warnings;
   }
 }
 

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from './config-error.ts';
+import { ConfigError, joinPath } from './config-error.ts';
 
 /** Configs nest a handful of levels; deeper input, or an alias that contains itself, is refused. */
 const MAX_DEPTH = 64;
@@ -7,30 +7,54 @@ const MAX_DEPTH = 64;
 const REFERENCE = /\$\$|\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const WHOLE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
 
+/** A `${env:NAME}` without a default whose variable is unset (or empty): it expanded to ''. */
+export interface UnsetVariable {
+  /** The YAML path of the value that holds the reference. */
+  readonly path: string;
+  readonly name: string;
+}
+
 /**
  * Expands `${env:NAME}` and `${env:NAME:-default}` in every string of a parsed config, as otelcol
- * does: `$$` is a literal `$`, an unset variable without a default is empty, and a value that is
- * one whole reference is read as YAML so that numbers and booleans keep their type.
+ * does: `$$` is a literal `$`, an unset variable without a default is empty (and listed in
+ * `unset`, so that it can be warned about, or named where a value is required), and a value that
+ * is one whole reference is read as YAML so that numbers and booleans keep their type.
+ * `${env:NAME:-}` is empty on purpose: an optional value, never warned about.
  */
-export function expandEnv(value: unknown, env: NodeJS.ProcessEnv = process.env, depth = 0): unknown {
-  if (typeof value === 'string') return expandString(value, env);
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv = process.env, unset: UnsetVariable[] = []): unknown {
+  return expandValue(value, env, unset, [], 0);
+}
+
+function expandValue(value: unknown, env: NodeJS.ProcessEnv, unset: UnsetVariable[], path: PropertyKey[], depth: number): unknown {
+  if (typeof value === 'string') return expandString(value, env, (name) => unset.push({ path: joinPath('', path), name }));
   if (depth > MAX_DEPTH)
     throw new ConfigError([{ path: '', message: `the config nests deeper than ${MAX_DEPTH} levels (or an alias contains itself)` }]);
-  if (Array.isArray(value)) return value.map((v) => expandEnv(v, env, depth + 1));
+  if (Array.isArray(value)) return value.map((v, i) => expandValue(v, env, unset, [...path, i], depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     // defineProperty: a `__proto__` key in YAML stays a plain key, never a prototype.
     for (const [k, v] of Object.entries(value))
-      Object.defineProperty(out, k, { value: expandEnv(v, env, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: expandValue(v, env, unset, [...path, k], depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return out;
   }
   return value;
 }
 
-function expandString(text: string, env: NodeJS.ProcessEnv): unknown {
+function expandString(text: string, env: NodeJS.ProcessEnv, onUnset: (name: string) => void): unknown {
+  const lookup = (name: string, fallback: string | undefined): string => {
+    const v = env[name] || fallback;
+    if (v !== undefined) return v;
+    onUnset(name);
+    return '';
+  };
   const whole = WHOLE.exec(text);
   if (whole) {
-    const raw = env[whole[1]] || whole[2] || '';
+    const raw = lookup(whole[1], whole[2]);
     if (raw === '') return '';
     try {
       const parsed = parseYaml(raw);
@@ -40,6 +64,6 @@ function expandString(text: string, env: NodeJS.ProcessEnv): unknown {
     }
   }
   return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) =>
-    match === '$$' ? '$' : env[name as string] || fallback || '',
+    match === '$$' ? '$' : lookup(name as string, fallback),
   );
 }

@@ -69,7 +69,7 @@ describe('config', () => {
   });
 
   it.each([
-    ['an unknown top-level key', `${VALID}\nextra: 1\n`, 'extra: unknown key'],
+    ['an unknown top-level key', `${VALID}\nextra: 1\n`, 'extra: Unrecognized key "extra"'],
     [
       'an unknown component type',
       VALID.replace('jsonfile: { path', 'nosuch: {}\n  jsonfile: { path'),

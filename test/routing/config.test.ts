@@ -98,7 +98,9 @@ describe('routing config', () => {
     expect(issues({ error_mode: 'loud', table: [{ condition: 'true', pipelines: ['logs/a'] }] })[0].path).toBe(
       'connectors.routing.error_mode',
     );
-    expect(issues({ match_once: true, table: [{ condition: 'true', pipelines: ['logs/a'] }] })[0].path).toBe('connectors.routing');
+    expect(issues({ match_once: true, table: [{ condition: 'true', pipelines: ['logs/a'] }] })[0].path).toBe(
+      'connectors.routing.match_once',
+    );
   });
 
   it('checks that every target pipeline exists and lists the connector', () => {
