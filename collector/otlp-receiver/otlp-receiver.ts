@@ -1,10 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Description, Host, IngestSink, Receiver } from '../component.ts';
 import { httpUrl, StartError } from '../start-up.ts';
-import type { Counter } from '../telemetry.ts';
+import { Admission, type Signal } from './admission.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
 import { decodeLogsJson, decodeTracesJson, OtlpJsonError } from './json-decode.ts';
 import { decodeLogsProto } from './proto-logs.ts';
@@ -24,11 +23,6 @@ export interface OtlpReceiverOptions {
   retryAfterSeconds: number;
 }
 
-type Signal = 'logs' | 'traces';
-
-/** How long a request waits, unread, for a full pipeline to make room before it is refused. */
-const ADMISSION_WAIT_MS = 100;
-const ADMISSION_POLL_MS = 2;
 const DECODERS: Record<Signal, Record<Encoding, (b: Uint8Array) => DecodedBatch>> = {
   logs: { proto: decodeLogsProto, json: decodeLogsJson },
   traces: { proto: decodeTracesProto, json: decodeTracesJson },
@@ -37,42 +31,14 @@ const DECODERS: Record<Signal, Record<Encoding, (b: Uint8Array) => DecodedBatch>
 /** OTLP/HTTP: POST /v1/logs and /v1/traces, protobuf or JSON, gzip; GET /healthz and /metrics. */
 export class OtlpReceiver implements Receiver {
   readonly #options: OtlpReceiverOptions;
-  readonly #sink: IngestSink;
   readonly #host: Host;
   readonly #server: Server;
-  #stopping = false;
-  readonly #counters: Record<string, Counter> = {};
+  readonly #admission: Admission;
 
   constructor(id: string, options: OtlpReceiverOptions, sink: IngestSink, host: Host) {
     this.#options = options;
-    this.#sink = sink;
     this.#host = host;
-    const t = host.telemetry;
-    for (const signal of ['logs', 'traces'] as const) {
-      const labels = { receiver: id, signal };
-      this.#counters[`${signal}.requests`] = t.counter('unitrack_receiver_requests_total', 'OTLP requests received.', labels);
-      this.#counters[`${signal}.accepted`] = t.counter('unitrack_receiver_accepted_records_total', 'Records accepted from OTLP.', labels);
-      this.#counters[`${signal}.refused`] = t.counter(
-        'unitrack_receiver_refused_records_total',
-        'Records refused with 429/503 (clients retry).',
-        labels,
-      );
-      this.#counters[`${signal}.rejected`] = t.counter(
-        'unitrack_receiver_rejected_records_total',
-        'Records rejected as invalid (partial success).',
-        labels,
-      );
-      this.#counters[`${signal}.throttled`] = t.counter(
-        'unitrack_receiver_throttled_requests_total',
-        'Requests answered 429/503 because the pipeline was full.',
-        labels,
-      );
-      this.#counters[`${signal}.malformed`] = t.counter(
-        'unitrack_receiver_malformed_requests_total',
-        'Requests refused as malformed or too large.',
-        labels,
-      );
-    }
+    this.#admission = new Admission(sink, host.telemetry, { receiver: id });
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error) => {
         host.reportError(id, error);
@@ -106,7 +72,7 @@ export class OtlpReceiver implements Receiver {
   }
 
   async shutdown(): Promise<void> {
-    this.#stopping = true;
+    this.#admission.stop();
     if (!this.#server.listening) return;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
@@ -118,22 +84,12 @@ export class OtlpReceiver implements Receiver {
     discardBody(req, res, this.#options.maxRequestBodySize);
   }
 
-  /** Waits up to `ms` for the pipeline to have room again; false if it still has none (or is stopping). */
-  async #roomWithin(ms: number): Promise<boolean> {
-    const end = performance.now() + ms;
-    while (performance.now() < end) {
-      await sleep(ADMISSION_POLL_MS);
-      if (this.#stopping) return false;
-      if (!this.#sink.saturated) return true;
-    }
-    return false;
-  }
-
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    const stopping = this.#admission.stopping;
     if (req.method === 'GET' && path === '/healthz') {
-      const health = this.#host.health?.() ?? { status: this.#stopping ? 'draining' : 'ready', ready: !this.#stopping };
-      const ready = health.ready && !this.#stopping;
+      const health = this.#host.health?.() ?? { status: stopping ? 'draining' : 'ready', ready: !stopping };
+      const ready = health.ready && !stopping;
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
       return;
     }
@@ -153,7 +109,8 @@ export class OtlpReceiver implements Receiver {
       sendStatus(res, 405, `${req.method} is not allowed on ${path}`);
       return;
     }
-    this.#counters[`${signal}.requests`].add();
+    const counters = this.#admission.counters[signal];
+    counters.requests.add();
     const type = String(req.headers['content-type'] ?? '')
       .split(';')[0]
       .trim()
@@ -161,27 +118,16 @@ export class OtlpReceiver implements Receiver {
     const encoding: Encoding | undefined = type === 'application/x-protobuf' ? 'proto' : type === 'application/json' ? 'json' : undefined;
     if (!encoding) {
       this.#discard(req, res);
-      this.#counters[`${signal}.malformed`].add();
+      counters.malformed.add();
       sendStatus(res, 415, `content-type "${type}" is not supported (use application/x-protobuf or application/json)`);
       return;
     }
-    if (this.#stopping) {
+    // Refused before the body is read: it stays in the socket while waiting, so memory stays bounded.
+    const verdict = await this.#admission.enter(signal);
+    if (verdict !== 'open') {
       this.#discard(req, res);
-      sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
-      return;
-    }
-    // A full pipeline usually has room again a few turns of the event loop later: wait a little
-    // before reading (the body stays in the socket, so memory stays bounded), as otelcol's
-    // blocking receiver does, and only then refuse. Refusing before reading costs clients a
-    // round trip, not a body upload, and the collector no decoding.
-    if (this.#sink.saturated && !(await this.#roomWithin(ADMISSION_WAIT_MS))) {
-      this.#discard(req, res);
-      if (this.#stopping) {
-        sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
-        return;
-      }
-      this.#counters[`${signal}.throttled`].add();
-      sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
+      if (verdict === 'stopping') sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
+      else sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
       return;
     }
     let batch: DecodedBatch;
@@ -192,7 +138,7 @@ export class OtlpReceiver implements Receiver {
       });
       batch = DECODERS[signal][encoding](body);
     } catch (error) {
-      this.#counters[`${signal}.malformed`].add();
+      counters.malformed.add();
       if (error instanceof BodyError) {
         if (error.close) res.setHeader('connection', 'close');
         sendStatus(res, error.status, error.message, encoding);
@@ -202,14 +148,10 @@ export class OtlpReceiver implements Receiver {
       else throw error;
       return;
     }
-    if (batch.records.length > 0 && !this.#sink.ingest(batch.records)) {
-      this.#counters[`${signal}.refused`].add(batch.records.length);
-      this.#counters[`${signal}.throttled`].add();
+    if (!this.#admission.deliver(signal, batch)) {
       sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
       return;
     }
-    this.#counters[`${signal}.accepted`].add(batch.records.length);
-    this.#counters[`${signal}.rejected`].add(batch.rejected);
     sendSuccess(res, encoding, signal, batch.rejected, batch.errorMessage);
   }
 }

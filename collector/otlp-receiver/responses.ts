@@ -15,11 +15,19 @@ export function sendSuccess(res: ServerResponse, encoding: Encoding, signal: 'lo
     const key = signal === 'logs' ? 'rejectedLogRecords' : 'rejectedSpans';
     body = JSON.stringify(rejected > 0 ? { partialSuccess: { [key]: String(rejected), errorMessage: message ?? '' } } : {});
   } else {
-    const w = new ProtoWriter();
-    if (rejected > 0) w.message(1, new ProtoWriter().varint(1, rejected).string(2, message ?? ''));
-    body = w.finish();
+    body = exportResponseProto(rejected, message);
   }
   res.writeHead(200, { 'content-type': CONTENT_TYPE[encoding] }).end(body);
+}
+
+/**
+ * An Export(Logs|Trace)ServiceResponse in protobuf, over HTTP and gRPC alike: `partial_success`
+ * (field 1: rejected count, error message) only when something was rejected, as the spec asks.
+ */
+export function exportResponseProto(rejected: number, message?: string): Uint8Array {
+  const w = new ProtoWriter();
+  if (rejected > 0) w.message(1, new ProtoWriter().varint(1, rejected).string(2, message ?? ''));
+  return w.finish();
 }
 
 /** A failure with a google.rpc.Status body in the request's encoding. */

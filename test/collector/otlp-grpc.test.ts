@@ -1,0 +1,258 @@
+import { gzipSync } from 'node:zlib';
+import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { context, SeverityNumber, trace } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { describe, expect, it } from 'vitest';
+import { retryDelayOf, STATUS_DETAILS_KEY } from '../../collector/otlp-receiver/grpc-status.ts';
+import { otlpReceiverConfig } from '../../collector/otlp-receiver/otlp-receiver-factory.ts';
+import { ProtoReader, ProtoWriter } from '../../collector/otlp-receiver/proto-reader.ts';
+import { gatedCollector } from './gated-collector.ts';
+
+const LOGS = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+
+/** The answer to one raw unary call: the response bytes, or the error with its trailers. */
+function call(port: number, path: string, body: Uint8Array, options: Record<string, unknown> = {}) {
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), options);
+  return new Promise<{ response?: Buffer; error?: ServiceError }>((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      new Metadata(),
+      {},
+      (error, response) => {
+        client.close();
+        resolve({ error: error ?? undefined, response });
+      },
+    );
+  });
+}
+
+const str = (field: number, s: string) => new ProtoWriter().string(field, s);
+const keyValue = (key: string, value: string) => new ProtoWriter().string(1, key).message(2, str(1, value));
+
+/** An ExportLogsServiceRequest written with the project's own writer: `count` records with ids `<prefix>-<i>`. */
+function logsRequest(prefix: string, count: number, extra: (i: number, w: ProtoWriter) => void = () => {}): Uint8Array {
+  const scope = new ProtoWriter();
+  for (let i = 0; i < count; i++) {
+    const record = new ProtoWriter()
+      .varint(2, SeverityNumber.WARN)
+      .string(3, 'WARN')
+      .message(5, str(1, `record ${i}`))
+      .message(6, keyValue('id', `${prefix}-${i}`));
+    extra(i, record);
+    scope.message(2, record);
+  }
+  const resource = new ProtoWriter().message(1, keyValue('service.name', `svc-${prefix}`));
+  return new ProtoWriter().message(1, new ProtoWriter().message(1, resource).message(2, scope)).finish();
+}
+
+/** partial_success of an Export*ServiceResponse: [rejected, message], or undefined when absent. */
+function partialSuccess(response: Buffer): [number, string] | undefined {
+  const r = new ProtoReader(response);
+  while (!r.done) {
+    const { field, wire } = r.tag();
+    if (field !== 1 || wire !== 2) {
+      r.skip(wire);
+      continue;
+    }
+    const p = r.sub();
+    let rejected = 0;
+    let message = '';
+    while (!p.done) {
+      const t = p.tag();
+      if (t.field === 1) rejected = p.varint();
+      else if (t.field === 2) message = p.string();
+      else p.skip(t.wire);
+    }
+    return [rejected, message];
+  }
+  return undefined;
+}
+
+const grpcOnly = (grpc: Record<string, unknown> = {}, exporter: Record<string, unknown> = {}) => ({
+  receivers: { otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0', ...grpc } } } },
+  exporters: { gate: exporter },
+  service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['gate'] } } },
+});
+
+describe('the OTLP/gRPC receiver', () => {
+  it('is served when protocols.grpc is present, on 127.0.0.1:4317 with 4 MiB messages by default; HTTP alone otherwise', () => {
+    const grpcOnly = otlpReceiverConfig.parse({ protocols: { grpc: null } }).protocols;
+    expect(grpcOnly.http).toBeUndefined();
+    expect(grpcOnly.grpc).toMatchObject({ endpoint: '127.0.0.1:4317', max_recv_msg_size_mib: 4 });
+    const both = otlpReceiverConfig.parse({ protocols: { http: null, grpc: { endpoint: ':4317' } } }).protocols;
+    expect(both.http?.endpoint).toBe('127.0.0.1:4318');
+    expect(both.grpc?.endpoint).toBe(':4317');
+    const neither = otlpReceiverConfig.parse({}).protocols;
+    expect(neither.http?.endpoint).toBe('127.0.0.1:4318');
+    expect(neither.grpc).toBeUndefined();
+    expect(() => otlpReceiverConfig.parse({ protocols: { grpc: { endpoint: 'nowhere' } } })).toThrow(/host:port/);
+  });
+
+  it('takes logs from the OpenTelemetry JS gRPC exporter, plain and gzip, with trace IDs, severities and service names', async () => {
+    const { service, received, grpc, http } = await gatedCollector(grpcOnly(), { open: true });
+    // Only gRPC was asked for: no HTTP port is opened.
+    expect(http).toBe(0);
+    const spanContext = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
+    for (const compression of ['none', 'gzip']) {
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': `svc-${compression}` }),
+        processors: [
+          new SimpleLogRecordProcessor({
+            exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${grpc}`, compression: compression as never }),
+          }),
+        ],
+      });
+      provider.getLogger('scope').emit({
+        eventName: `via_${compression}`,
+        severityNumber: SeverityNumber.ERROR,
+        severityText: 'ERROR',
+        body: `sent with ${compression}`,
+        attributes: { 'unitrack.category': 'task' },
+        context: trace.setSpanContext(context.active(), spanContext),
+      });
+      await provider.forceFlush();
+      await provider.shutdown();
+    }
+    await service.forceFlush();
+    expect(received).toHaveLength(2);
+    for (const [i, compression] of ['none', 'gzip'].entries()) {
+      const r = received[i];
+      expect(r.eventName).toBe(`via_${compression}`);
+      expect(r.body).toBe(`sent with ${compression}`);
+      expect(r.severityNumber).toBe(SeverityNumber.ERROR);
+      expect(r.resource.attributes['service.name']).toBe(`svc-${compression}`);
+      expect(r.spanContext).toMatchObject({ traceId: spanContext.traceId, spanId: spanContext.spanId });
+    }
+    expect(
+      service.telemetry.value('unitrack_receiver_accepted_records_total', { receiver: 'otlp', signal: 'logs', transport: 'grpc' }),
+    ).toBe(2);
+    await service.shutdown();
+  });
+
+  it('serves HTTP and gRPC side by side when both keys are present', async () => {
+    const { service, received, grpc, http } = await gatedCollector(
+      {
+        receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } } } },
+        exporters: { gate: {} },
+        service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['gate'] } } },
+      },
+      { open: true },
+    );
+    expect(http).toBeGreaterThan(0);
+    expect(grpc).toBeGreaterThan(0);
+    expect(service.describe().endpoints.map((e) => e.name)).toEqual(expect.arrayContaining(['OTLP/HTTP', 'OTLP/gRPC']));
+    expect((await call(grpc, LOGS, logsRequest('g', 2))).error).toBeUndefined();
+    const res = await fetch(`http://127.0.0.1:${http}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: Buffer.from(logsRequest('h', 3)),
+    });
+    expect(res.status).toBe(200);
+    await service.forceFlush();
+    expect(received.map((r) => r.attributes.id).sort()).toEqual(['g-0', 'g-1', 'h-0', 'h-1', 'h-2']);
+    await service.shutdown();
+  });
+
+  it('turns trace span events that carry exceptions into records, with the span IDs', async () => {
+    const { service, received, grpc } = await gatedCollector(grpcOnly(), { open: true });
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'traced' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${grpc}` }) })],
+    });
+    const span = provider.getTracer('t').startSpan('work');
+    span.recordException(new TypeError('span went wrong'));
+    span.addEvent('just_a_note');
+    span.end();
+    await provider.forceFlush();
+    await provider.shutdown();
+    await service.forceFlush();
+    expect(received).toHaveLength(1);
+    expect(received[0].eventName).toBe('exception');
+    expect(received[0].attributes['exception.type']).toBe('TypeError');
+    expect(received[0].resource.attributes['service.name']).toBe('traced');
+    expect(received[0].spanContext).toMatchObject({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
+    await service.shutdown();
+  });
+
+  it('reports partial success: a record with a malformed trace ID is rejected, the rest taken', async () => {
+    const { service, received, grpc } = await gatedCollector(grpcOnly(), { open: true });
+    const body = logsRequest('p', 3, (i, w) => {
+      if (i === 1) w.bytes(9, Buffer.alloc(5, 1)); // a trace_id of 5 bytes
+    });
+    const { error, response } = await call(grpc, LOGS, body);
+    expect(error).toBeUndefined();
+    expect(partialSuccess(response as Buffer)).toEqual([1, expect.stringContaining('trace_id')]);
+    // Everything accepted: no partial_success at all.
+    const whole = await call(grpc, LOGS, logsRequest('q', 2));
+    expect(partialSuccess(whole.response as Buffer)).toBeUndefined();
+    await service.forceFlush();
+    expect(received.map((r) => r.attributes.id).sort()).toEqual(['p-0', 'p-2', 'q-0', 'q-1']);
+    await service.shutdown();
+  });
+
+  it('answers INVALID_ARGUMENT to malformed protobuf and refuses a message over max_recv_msg_size_mib, gzip or not', async () => {
+    const { service, received, grpc } = await gatedCollector(grpcOnly({ max_recv_msg_size_mib: 0.05 }), { open: true });
+    const malformed = await call(grpc, LOGS, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    expect(malformed.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(malformed.error?.details).toMatch(/malformed protobuf/);
+    expect(
+      service.telemetry.value('unitrack_receiver_malformed_requests_total', { receiver: 'otlp', signal: 'logs', transport: 'grpc' }),
+    ).toBe(1);
+
+    // About 80 KiB of records, over the limit of 51 KiB; gzipped it is small on the wire, and still refused.
+    const big = logsRequest('big', 2000);
+    expect(big.length).toBeGreaterThan(0.05 * 1024 * 1024);
+    expect(gzipSync(big).length).toBeLessThan(0.05 * 1024 * 1024);
+    const plain = await call(grpc, LOGS, big);
+    expect(plain.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    const gzipped = await call(grpc, LOGS, big, { 'grpc.default_compression_algorithm': 2 });
+    expect(gzipped.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(gzipped.error?.details).toMatch(/larger than/);
+
+    // Under the limit, gzip is inflated and decoded as any other request.
+    const small = await call(grpc, LOGS, logsRequest('small', 10), { 'grpc.default_compression_algorithm': 2 });
+    expect(small.error).toBeUndefined();
+    await service.forceFlush();
+    expect(received).toHaveLength(10);
+    await service.shutdown();
+  });
+
+  it('answers RESOURCE_EXHAUSTED with RetryInfo while queues are full, and takes the batch once they drain', async () => {
+    const { service, received, grpc, open } = await gatedCollector(grpcOnly({ retry_after: 2 }, { sending_queue: { queue_size: 10 } }));
+    // Idle: a batch larger than the exporter queue is taken whole.
+    expect((await call(grpc, LOGS, logsRequest('a', 30))).error).toBeUndefined();
+    // The first batch is held behind the gate: the next one is refused, with the delay to wait.
+    const refused = await call(grpc, LOGS, logsRequest('b', 30));
+    expect(refused.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    const details = refused.error?.metadata.get(STATUS_DETAILS_KEY)[0];
+    expect(Buffer.isBuffer(details)).toBe(true);
+    expect(retryDelayOf(details as Buffer)).toBe(2000);
+    expect(
+      service.telemetry.value('unitrack_receiver_throttled_requests_total', { receiver: 'otlp', signal: 'logs', transport: 'grpc' }),
+    ).toBe(1);
+
+    open();
+    await service.forceFlush();
+    expect((await call(grpc, LOGS, logsRequest('b', 30))).error).toBeUndefined();
+    await service.forceFlush();
+    expect(new Set(received.map((r) => r.attributes.id)).size).toBe(60);
+    expect(service.telemetry.value('unitrack_exporter_dropped_total', { exporter: 'gate' })).toBe(0);
+    await service.shutdown();
+  });
+
+  it('drains on shutdown: what was accepted is exported, then the port is closed', async () => {
+    const { service, received, grpc } = await gatedCollector(grpcOnly(), { open: true });
+    expect((await call(grpc, LOGS, logsRequest('s', 50))).error).toBeUndefined();
+    await service.shutdown();
+    expect(received).toHaveLength(50);
+    const after = await call(grpc, LOGS, logsRequest('late', 1), { 'grpc.initial_reconnect_backoff_ms': 10 });
+    expect(after.error?.code).toBe(status.UNAVAILABLE);
+  });
+});
