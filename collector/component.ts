@@ -1,5 +1,6 @@
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { z } from 'zod';
+import type { SendingQueue } from './config/sending-queue.ts';
 import type { PipelineRecord } from './record.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -84,6 +85,8 @@ export interface ProcessorFactory<S extends z.ZodType = z.ZodType> extends Facto
 /** Exporters sit behind a bounded batching queue the engine puts in front of each one. */
 export interface ExporterFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {
   readonly kind: 'exporter';
+  /** Defaults this exporter prefers for the `sending_queue` every exporter has (collector/config/sending-queue.ts). */
+  readonly sendingQueue?: Partial<SendingQueue>;
   create(ctx: CreateContext<z.output<S>>): LogRecordExporter & Lifecycle;
 }
 

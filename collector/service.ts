@@ -106,8 +106,8 @@ export class Service implements IngestSink {
       try {
         const exporter = c.factory.create({ id, config: c.config, host: this.host });
         part.component = exporter;
-        const q = (c.config as { sending_queue?: { queue_size?: number; batch_size?: number } }).sending_queue;
-        this.#exportQueues.set(id, new ExportQueue(id, exporter, this.telemetry, { queueSize: q?.queue_size, batchSize: q?.batch_size }));
+        const q = c.sendingQueue;
+        this.#exportQueues.set(id, new ExportQueue(id, exporter, this.telemetry, { queueSize: q.queue_size, batchSize: q.batch_size }));
       } catch (error) {
         // A destination that cannot be created: the collector refuses to start (see start());
         // embedded, it is reported and the others keep working.

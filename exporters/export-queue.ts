@@ -1,12 +1,13 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { SENDING_QUEUE_DEFAULTS } from '../collector/config/sending-queue.ts';
 import type { Counter, Telemetry } from '../collector/telemetry.ts';
 
 export interface ExportQueueOptions {
-  /** Records held before new ones are dropped (and counted). Default 10000. */
+  /** Records held before new ones are dropped (and counted): `sending_queue.queue_size`. */
   queueSize?: number;
-  /** Records handed to the exporter in one call. Default: the exporter's `preferredBatchSize`, else 512. */
+  /** Records handed to the exporter in one call: `sending_queue.batch_size`. */
   batchSize?: number;
   /** An export that has not called back by then counts as failed. Default 30000 ms. */
   exportTimeoutMillis?: number;
@@ -39,8 +40,8 @@ export class ExportQueue implements LogRecordProcessor {
   constructor(id: string, exporter: LogRecordExporter, telemetry: Telemetry, options: ExportQueueOptions = {}) {
     this.id = id;
     this.#exporter = exporter;
-    this.#capacity = options.queueSize ?? 10_000;
-    this.#batchSize = options.batchSize ?? (exporter as { preferredBatchSize?: number }).preferredBatchSize ?? 512;
+    this.#capacity = options.queueSize ?? SENDING_QUEUE_DEFAULTS.queue_size;
+    this.#batchSize = options.batchSize ?? SENDING_QUEUE_DEFAULTS.batch_size;
     this.#timeout = options.exportTimeoutMillis ?? 30_000;
     const labels = { exporter: id };
     this.#sent = telemetry.counter('unitrack_exporter_sent_total', 'Records an exporter delivered.', labels);

@@ -4,6 +4,7 @@ import type { Registry } from '../registry.ts';
 import { ConfigError, type ConfigIssue, joinPath } from './config-error.ts';
 import { didYouMean, nearest } from './did-you-mean.ts';
 import { expandEnv, type UnsetVariable } from './expand-env.ts';
+import { type SendingQueue, sendingQueueConfig } from './sending-queue.ts';
 import type { ConfigSource } from './source.ts';
 
 export interface ComponentConfig<F extends AnyFactory = AnyFactory> {
@@ -19,11 +20,16 @@ export interface PipelineConfig {
   readonly exporters: readonly string[];
 }
 
+/** An exporter's config, with the queue the engine puts in front of it. */
+export interface ExporterConfig extends ComponentConfig<ExporterFactory> {
+  readonly sendingQueue: SendingQueue;
+}
+
 /** A validated config: every component resolved to its factory, every pipeline checked. */
 export interface ServiceConfig {
   readonly receivers: ReadonlyMap<string, ComponentConfig<ReceiverFactory>>;
   readonly processors: ReadonlyMap<string, ComponentConfig<ProcessorFactory>>;
-  readonly exporters: ReadonlyMap<string, ComponentConfig<ExporterFactory>>;
+  readonly exporters: ReadonlyMap<string, ExporterConfig>;
   readonly connectors: ReadonlyMap<string, ComponentConfig<ConnectorFactory>>;
   readonly pipelines: ReadonlyMap<string, PipelineConfig>;
   /** Declared components no pipeline uses: allowed, as in otelcol, but worth a warning. */
@@ -56,10 +62,11 @@ export function resolveConfig(source: ConfigSource, registry: Registry, env: Nod
     issues.push({ path: ext.path, message: 'unitrack has no extensions; remove this section' });
   }
 
+  const exporters = new Map<string, ExporterConfig>();
   const sections = {
     receivers: new Map(),
     processors: new Map(),
-    exporters: new Map(),
+    exporters,
     connectors: new Map(),
   } as Record<Section, Map<string, ComponentConfig>>;
   // Every id declared, valid or not; a section that is not a map declares whatever it is listed for.
@@ -85,6 +92,14 @@ export function resolveConfig(source: ConfigSource, registry: Registry, env: Nod
       if (!factory) {
         const known = registry.types(kind);
         issues.push({ path, message: `unknown ${kind} type "${type}"${didYouMean(type, known) || ` (known: ${known.join(', ')})`}` });
+        continue;
+      }
+      if (factory.kind === 'exporter') {
+        // Every exporter has a sending_queue, read here by the engine with one schema.
+        const { sending_queue, ...own } = isMap(value) ? value : { sending_queue: undefined };
+        const config = parseComponent(factory.config, isMap(value) ? own : value, path, issues, ['sending_queue']);
+        const queue = parseComponent(sendingQueueConfig(factory.sendingQueue), sending_queue, `${path}.sending_queue`, issues);
+        if (config !== undefined && queue !== undefined) exporters.set(id, { id, factory, config, sendingQueue: queue });
         continue;
       }
       const config = parseComponent(factory.config, value, path, issues);
@@ -215,7 +230,7 @@ export function resolveConfig(source: ConfigSource, registry: Registry, env: Nod
   return {
     receivers: sections.receivers as Map<string, ComponentConfig<ReceiverFactory>>,
     processors: sections.processors as Map<string, ComponentConfig<ProcessorFactory>>,
-    exporters: sections.exporters as Map<string, ComponentConfig<ExporterFactory>>,
+    exporters,
     connectors: sections.connectors as Map<string, ComponentConfig<ConnectorFactory>>,
     pipelines,
     warnings,
@@ -248,15 +263,25 @@ function unrecognizedKey(key: string, known: readonly string[]): string {
   return `Unrecognized key "${key}"${hint}`;
 }
 
-/** A component's config through its schema; each unknown key its own issue, with a suggestion. */
-function parseComponent(schema: z.ZodType, value: unknown, path: string, issues: ConfigIssue[]): unknown {
+/**
+ * A component's config through its schema; each unknown key its own issue, with a suggestion
+ * (among the schema's keys and `alsoKnown`, the keys read beside it).
+ */
+function parseComponent<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  path: string,
+  issues: ConfigIssue[],
+  alsoKnown: readonly string[] = [],
+): z.output<S> | undefined {
   // Zod reports unknown keys by object; the keys that object knows are only at hand in the error map.
   const shapes = new Map<string, string[]>();
   const parsed = schema.safeParse(value ?? {}, {
     error: (iss) => {
       if (iss.code === 'unrecognized_keys') {
         const shape = (iss.inst?._zod.def as { shape?: object } | undefined)?.shape;
-        shapes.set(joinPath('', iss.path ?? []), Object.keys(shape ?? {}));
+        const at = iss.path ?? [];
+        shapes.set(joinPath('', at), [...Object.keys(shape ?? {}), ...(at.length === 0 ? alsoKnown : [])]);
         return undefined;
       }
       if (iss.code === 'invalid_value' && typeof iss.input === 'string' && iss.values.every((v) => typeof v === 'string')) {
@@ -276,8 +301,12 @@ function parseComponent(schema: z.ZodType, value: unknown, path: string, issues:
   return undefined;
 }
 
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function asMap(value: unknown, path: string, issues: ConfigIssue[]): Record<string, unknown> | undefined {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (isMap(value)) return value;
   issues.push({ path, message: 'must be a map' });
   return undefined;
 }

@@ -14,7 +14,6 @@ export const blogConfig = z.strictObject({
    * already written, are rewritten (atomically) at most once per this interval, and on flush/shutdown.
    */
   rewrite_interval: duration.prefault('1m'),
-  sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
 });
 
 export const blogFactory: ExporterFactory<typeof blogConfig> = {

@@ -24,7 +24,6 @@ export const dashboardConfig = z
         max_events: z.int().positive().default(100_000),
       })
       .prefault({}),
-    sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
   })
   .superRefine((c, ctx) => {
     let host: string;

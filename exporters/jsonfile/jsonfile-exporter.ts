@@ -20,12 +20,6 @@ export interface JsonFileExporterOptions {
 
 /** The JSON lines file: one event a line, one write a batch, whole lines only. */
 export class JsonFileExporter implements LogRecordExporter {
-  /**
-   * Records its queue hands over in one call. A local file has no request-size limit, and one
-   * export (and one write) is in flight at a time, so under load larger batches keep up with
-   * the input where 512 a turn of the event loop would not.
-   */
-  readonly preferredBatchSize = 4096;
   readonly #o: JsonFileExporterOptions;
   readonly #errors: Counter;
   readonly #dropped: Counter;

@@ -14,7 +14,6 @@ export const otlpHttpConfig = z
     compression: z.enum(['gzip', 'none']).default('gzip'),
     timeout: duration.prefault('10s'),
     encoding: z.enum(['proto', 'json']).default('proto'),
-    sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
   })
   .refine((c) => c.endpoint || c.logs_endpoint, { message: 'endpoint or logs_endpoint is required', path: ['endpoint'] })
   .refine((c) => [c.endpoint, c.logs_endpoint].every((u) => !u || /^https?:\/\/\S+$/.test(u)), {

@@ -53,7 +53,6 @@ export const webhookConfig = z.strictObject({
   concurrency: z.int().positive().max(64).default(4),
   /** How long a flush or shutdown waits for deliveries before leaving the rest spooled. */
   flush_timeout: duration.prefault('5s'),
-  sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
 });
 
 export const webhookFactory: ExporterFactory<typeof webhookConfig> = {
