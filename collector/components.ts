@@ -1,6 +1,7 @@
 import { blogFactory } from '../exporters/blog/blog-factory.ts';
 import { dashboardFactory } from '../exporters/dashboard/dashboard-factory.ts';
 import { jsonFileFactory } from '../exporters/jsonfile/jsonfile-factory.ts';
+import { otlpFactory } from '../exporters/otlp/otlp-factory.ts';
 import { otlpHttpFactory } from '../exporters/otlp-http/otlp-http-factory.ts';
 import { webhookFactory } from '../exporters/webhook/webhook-factory.ts';
 import { batchFactory } from '../processors/batch/batch-factory.ts';
@@ -31,5 +32,6 @@ export function defaultRegistry(): Registry {
     webhookFactory,
     dashboardFactory,
     otlpHttpFactory,
+    otlpFactory,
   );
 }

@@ -7,9 +7,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { retryDelayOf, STATUS_DETAILS_KEY } from '../../collector/otlp-receiver/grpc-status.ts';
+import { defaultRegistry } from '../../collector/components.ts';
+import { resolveConfig } from '../../collector/config/service-config.ts';
+import { objectSource } from '../../collector/config/source.ts';
+import { retryDelayOf, STATUS_DETAILS_KEY, statusWithRetryInfo } from '../../collector/otlp-receiver/grpc-status.ts';
 import { otlpReceiverConfig } from '../../collector/otlp-receiver/otlp-receiver-factory.ts';
 import { ProtoReader, ProtoWriter } from '../../collector/otlp-receiver/proto-reader.ts';
+import { Service } from '../../collector/service.ts';
+import { classifyGrpcError } from '../../exporters/otlp/otlp-factory.ts';
 import { gatedCollector } from './gated-collector.ts';
 
 const LOGS = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
@@ -254,5 +259,111 @@ describe('the OTLP/gRPC receiver', () => {
     expect(received).toHaveLength(50);
     const after = await call(grpc, LOGS, logsRequest('late', 1), { 'grpc.initial_reconnect_backoff_ms': 10 });
     expect(after.error?.code).toBe(status.UNAVAILABLE);
+  });
+});
+
+/** A collector taking OTLP/HTTP and forwarding it with the `otlp` exporter configured as given. */
+async function forwarder(otlp: Record<string, unknown>) {
+  const service = new Service(
+    resolveConfig(
+      objectSource({
+        receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } } },
+        exporters: { otlp },
+        service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['otlp'] } } },
+      }),
+      defaultRegistry(),
+      {},
+    ),
+    { mode: 'collector' },
+  );
+  await service.start();
+  const post = async (prefix: string, count: number) => {
+    const res = await fetch(`http://127.0.0.1:${service.receivers.get('otlp')?.address?.port}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: Buffer.from(
+        logsRequest(prefix, count, (i, w) => {
+          w.bytes(9, Buffer.from('4bf92f3577b34da6a3ce929d0e0e4736', 'hex')).bytes(10, Buffer.from([i, 2, 3, 4, 5, 6, 7, 8]));
+        }),
+      ),
+    });
+    return res.status;
+  };
+  return { service, post };
+}
+
+describe('the otlp (gRPC) exporter', () => {
+  it('round-trips into unitrack’s own gRPC receiver: IDs, severities, service names and attributes unchanged', async () => {
+    const downstream = await gatedCollector(grpcOnly(), { open: true });
+    const { service, post } = await forwarder({
+      endpoint: `127.0.0.1:${downstream.grpc}`,
+      tls: { insecure: true },
+      headers: { 'x-tenant': 'a' },
+    });
+    expect(await post('rt', 20)).toBe(200);
+    await service.forceFlush();
+    await downstream.service.forceFlush();
+    expect(downstream.received).toHaveLength(20);
+    const r = downstream.received.find((x) => x.attributes.id === 'rt-3');
+    expect(r?.severityNumber).toBe(SeverityNumber.WARN);
+    expect(r?.severityText).toBe('WARN');
+    expect(r?.body).toBe('record 3');
+    expect(r?.resource.attributes['service.name']).toBe('svc-rt');
+    expect(r?.spanContext).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '0302030405060708' });
+    expect(service.telemetry.value('unitrack_exporter_sent_total', { exporter: 'otlp' })).toBe(20);
+    await service.shutdown();
+    await downstream.service.shutdown();
+  });
+
+  it('retries what a throttling receiver refuses (RESOURCE_EXHAUSTED with RetryInfo) until it is taken: nothing lost', async () => {
+    const downstream = await gatedCollector(grpcOnly({ retry_after: 0 }, { sending_queue: { queue_size: 10 } }));
+    const { service, post } = await forwarder({
+      endpoint: `http://127.0.0.1:${downstream.grpc}`,
+      retry_on_failure: { initial_interval: '10ms', max_interval: '50ms', max_elapsed_time: '30s' },
+      sending_queue: { queue_size: 1000 },
+    });
+    for (let i = 0; i < 5; i++) expect(await post(`t${i}`, 30)).toBe(200);
+    // Wait until the downstream has refused something, then let it go.
+    while (downstream.service.telemetry.sum('unitrack_receiver_throttled_requests_total') === 0)
+      await new Promise((r) => setTimeout(r, 10));
+    downstream.open();
+    await service.forceFlush();
+    await downstream.service.forceFlush();
+    expect(new Set(downstream.received.map((r) => r.attributes.id)).size).toBe(150);
+    expect(service.telemetry.value('unitrack_exporter_failed_total', { exporter: 'otlp' })).toBe(0);
+    expect(service.telemetry.value('unitrack_exporter_sent_total', { exporter: 'otlp' })).toBe(150);
+    await service.shutdown();
+    await downstream.service.shutdown();
+  });
+
+  it('retries as otelcol does: transient codes, and RESOURCE_EXHAUSTED only with RetryInfo; never INVALID_ARGUMENT', () => {
+    const error = (code: number, retryInfo?: boolean) => {
+      const metadata = new Metadata();
+      if (retryInfo) metadata.set(STATUS_DETAILS_KEY, Buffer.from(statusWithRetryInfo(code, 'full', 1500)));
+      return Object.assign(new Error('x'), { code, metadata });
+    };
+    expect(classifyGrpcError(error(status.UNAVAILABLE))).toEqual({ retryable: true, delayMs: undefined });
+    expect(classifyGrpcError(error(status.UNAVAILABLE, true))).toEqual({ retryable: true, delayMs: 1500 });
+    expect(classifyGrpcError(error(status.RESOURCE_EXHAUSTED, true))).toEqual({ retryable: true, delayMs: 1500 });
+    expect(classifyGrpcError(error(status.RESOURCE_EXHAUSTED)).retryable).toBe(false);
+    expect(classifyGrpcError(error(status.INVALID_ARGUMENT)).retryable).toBe(false);
+    expect(classifyGrpcError(new Error('not a gRPC error')).retryable).toBe(false);
+  });
+
+  it('refuses a config without an endpoint, and names a TLS file it cannot read', async () => {
+    expect(() => resolveConfig(objectSource({ ...grpcOnly(), exporters: { otlp: {} } }), defaultRegistry(), {})).toThrow(/endpoint/);
+    const service = new Service(
+      resolveConfig(
+        objectSource({
+          receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } } },
+          exporters: { otlp: { endpoint: 'localhost:4317', tls: { ca_file: '/nonexistent/ca.pem' } } },
+          service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['otlp'] } } },
+        }),
+        defaultRegistry(),
+        {},
+      ),
+      { mode: 'collector' },
+    );
+    await expect(service.start()).rejects.toThrow(/\/nonexistent\/ca\.pem/);
   });
 });

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { z } from 'zod';
+import type { ExporterFactory } from '../../collector/component.ts';
+import { duration } from '../../collector/config/duration.ts';
+import { GrpcCode, retryDelayOf, STATUS_DETAILS_KEY } from '../../collector/otlp-receiver/grpc-status.ts';
+import { StartError } from '../../collector/start-up.ts';
+import { type Classify, RetryingExporter } from './retrying-exporter.ts';
+
+const ENDPOINT = /^(?:(https?):\/\/)?(\[[^\]\s]+\]|[^\s/:[\]]+):(\d+)\/?$/;
+
+export const otlpConfig = z.strictObject({
+  /** host:port of an OTLP/gRPC server; `http://` means plaintext, `https://` TLS (as in otelcol). */
+  endpoint: z.string().regex(ENDPOINT, 'must be host:port (optionally with http:// or https://)'),
+  /** TLS unless `insecure: true` (otelcol's default); files are PEM. */
+  tls: z
+    .strictObject({
+      insecure: z.boolean().default(false),
+      insecure_skip_verify: z.boolean().default(false),
+      ca_file: z.string().optional(),
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+    })
+    .refine((t) => !t.cert_file === !t.key_file, { message: 'cert_file and key_file go together', path: ['cert_file'] })
+    .prefault({}),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** otelcol also has zstd and snappy; the OpenTelemetry JS gRPC exporter sends gzip or nothing. */
+  compression: z.enum(['gzip', 'none']).default('gzip'),
+  /** One attempt's deadline (otelcol's default). */
+  timeout: duration.prefault('5s'),
+  retry_on_failure: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      initial_interval: duration.prefault('5s'),
+      max_interval: duration.prefault('30s'),
+      /** 0: never give up. */
+      max_elapsed_time: duration.prefault('300s'),
+      multiplier: z.number().min(1).default(1.5),
+      randomization_factor: z.number().min(0).max(1).default(0.5),
+    })
+    .prefault({}),
+  sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
+});
+
+type OtlpConfig = z.output<typeof otlpConfig>;
+
+/** otelcol's rule: transient codes are retried; RESOURCE_EXHAUSTED only when the server sent RetryInfo. */
+export const classifyGrpcError: Classify = (error) => {
+  const e = error as (Error & { code?: unknown; metadata?: Metadata }) | undefined;
+  if (typeof e?.code !== 'number') return { retryable: false };
+  const details = e.metadata?.get(STATUS_DETAILS_KEY)[0];
+  const delayMs = Buffer.isBuffer(details) ? retryDelayOf(details) : undefined;
+  switch (e.code) {
+    case GrpcCode.CANCELLED:
+    case GrpcCode.DEADLINE_EXCEEDED:
+    case GrpcCode.ABORTED:
+    case GrpcCode.OUT_OF_RANGE:
+    case GrpcCode.UNAVAILABLE:
+    case GrpcCode.DATA_LOSS:
+      return { retryable: true, delayMs };
+    case GrpcCode.RESOURCE_EXHAUSTED:
+      return { retryable: delayMs !== undefined, delayMs };
+    default:
+      return { retryable: false };
+  }
+};
+
+function readPem(path: string | undefined, what: string): Buffer | null {
+  if (!path) return null;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new StartError(`cannot read the ${what}`, path, error);
+  }
+}
+
+function channelCredentials(scheme: string | undefined, tls: OtlpConfig['tls']): ChannelCredentials {
+  if (scheme === 'http' || (scheme !== 'https' && tls.insecure)) return credentials.createInsecure();
+  return credentials.createSsl(
+    readPem(tls.ca_file, 'CA file'),
+    readPem(tls.key_file, 'key file'),
+    readPem(tls.cert_file, 'certificate file'),
+    tls.insecure_skip_verify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined,
+  );
+}
+
+/** OTLP/gRPC to any OTLP backend or collector, with the OpenTelemetry JS gRPC exporter and otelcol's retries. */
+export const otlpFactory: ExporterFactory<typeof otlpConfig> = {
+  kind: 'exporter',
+  type: 'otlp',
+  config: otlpConfig,
+  create({ config }) {
+    const [, scheme, host, port] = ENDPOINT.exec(config.endpoint) as RegExpExecArray;
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);
+    const exporter = new OTLPLogExporter({
+      // The credentials below decide plaintext or TLS; the URL only carries the address.
+      url: `http://${host}:${port}`,
+      credentials: channelCredentials(scheme, config.tls),
+      metadata,
+      compression: config.compression as never,
+      timeoutMillis: config.timeout,
+    });
+    const r = config.retry_on_failure;
+    return new RetryingExporter(
+      exporter,
+      {
+        enabled: r.enabled,
+        initialIntervalMs: r.initial_interval,
+        maxIntervalMs: r.max_interval,
+        maxElapsedMs: r.max_elapsed_time,
+        multiplier: r.multiplier,
+        randomizationFactor: r.randomization_factor,
+      },
+      classifyGrpcError,
+      config.timeout,
+    );
+  },
+};
