@@ -264,15 +264,19 @@ export class Service implements IngestSink {
 
   async #start(): Promise<void> {
     const collector = this.host.mode === 'collector';
-    for (const part of this.#parts) {
-      if (part.kind === 'receiver' || part.status === 'failed') continue;
-      try {
-        await part.component?.start?.();
-        part.status = 'ok';
-      } catch (error) {
-        this.#failed(part, error);
-      }
-    }
+    // All at once: each check runs before any record is exported (so a failure is said once, by
+    // the start), and the collector names every failure in one go.
+    await Promise.all(
+      this.#parts.map(async (part) => {
+        if (part.kind === 'receiver' || part.status === 'failed') return;
+        try {
+          await part.component?.start?.();
+          part.status = 'ok';
+        } catch (error) {
+          this.#failed(part, error);
+        }
+      }),
+    );
     if (collector && !this.#parts.some((p) => p.status === 'failed')) await this.#startReceivers();
     const failures = this.#parts.filter((p) => p.status === 'failed');
     if (collector && failures.length > 0) {
@@ -388,6 +392,8 @@ export class Service implements IngestSink {
 
   /** Runs every accepted record through the processors and exporters, then flushes them. */
   async forceFlush(): Promise<void> {
+    // Embedded, what is flushed goes to started components (a failed start is said before a failed write).
+    if (this.host.mode === 'embedded') await this.#starting?.catch(() => undefined);
     this.queue.drain();
     for (const pid of this.#config.pipelines.keys()) {
       await this.#pipelineEntries.get(pid)?.forceFlush();

@@ -47,7 +47,13 @@ export class JsonFileExporter implements LogRecordExporter {
 
   /** The file can be created and written, or the collector does not start (a StartError names it). */
   async start(): Promise<void> {
-    checkWritableFile(this.#o.writer.path);
+    try {
+      checkWritableFile(this.#o.writer.path);
+    } catch (error) {
+      // Said by the start: the writes that fail for the same reason are counted, not said again.
+      this.#failing = ((error as Error).cause as { code?: string } | undefined)?.code;
+      throw error;
+    }
   }
 
   describe(): Description {
