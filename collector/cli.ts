@@ -22,6 +22,10 @@ Usage:
 --config may be given several times: files merge in order, as in otelcol.
 Without --config, collector-config/default.yaml is used.
 
+The collector prints its endpoints and the files it writes on stderr, then "Everything is
+ready"; it exits 1 naming the address or path when any part cannot start. SIGTERM or SIGINT
+drains and stops it. /healthz answers 503 while it starts or drains.
+
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid config.`;
 
 function version(): string {
