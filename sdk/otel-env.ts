@@ -64,6 +64,8 @@ export interface OtlpSettings {
   protocol: OtlpProtocol;
   /** Where spans go; absent when they cannot be sent (spans over gRPC: unitrack ships no such exporter). */
   tracesUrl?: string;
+  /** Why spans are not sent, to say when the first one ends. */
+  tracesUnsent?: string;
   tracesHeaders: Record<string, string>;
   /** What the application should hear once. */
   warnings: string[];
@@ -111,13 +113,17 @@ export function otlpSettings(explicit: OtlpExplicit = {}, env: Env = process.env
     ...parseKeyPairsIntoRecord(read(env, `OTEL_EXPORTER_OTLP_${signal}_HEADERS`)),
     ...explicit.headers,
   });
-  let tracesUrl: string | undefined = url('TRACES', tracesProtocol);
-  if (tracesProtocol === 'grpc') {
-    tracesUrl = undefined;
-    warnings.push(
-      'unitrack: spans are exported over OTLP/HTTP only; with the grpc protocol they are not exported ' +
-        '(set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or let a NodeSDK export them)',
-    );
-  }
-  return { logsUrl: url('LOGS', protocol), logsHeaders: headers('LOGS'), protocol, tracesUrl, tracesHeaders: headers('TRACES'), warnings };
+  const grpcTraces = tracesProtocol === 'grpc';
+  return {
+    logsUrl: url('LOGS', protocol),
+    logsHeaders: headers('LOGS'),
+    protocol,
+    tracesUrl: grpcTraces ? undefined : url('TRACES', tracesProtocol),
+    tracesUnsent: grpcTraces
+      ? 'unitrack: spans are exported over OTLP/HTTP only; with the grpc protocol they are not exported ' +
+        '(set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or let a NodeSDK export them)'
+      : undefined,
+    tracesHeaders: headers('TRACES'),
+    warnings,
+  };
 }

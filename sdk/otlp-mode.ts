@@ -1,4 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
+import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter as OTLPGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
@@ -57,6 +58,21 @@ export function otlpLogQueue(settings: OtlpSettings, telemetry: Telemetry): Expo
 
 /** Spans of the tracer provider unitrack registers in OTLP mode, over OTLP/HTTP JSON (the trace exporter unitrack depends on). */
 export function otlpSpanProcessors(settings: OtlpSettings): SpanProcessor[] {
+  const unsent = settings.tracesUnsent;
+  if (unsent) {
+    // Said when a span ends unsent, not at start: most applications in this mode make none.
+    let said = false;
+    const sayOnce: SpanProcessor = {
+      onStart() {},
+      onEnd() {
+        if (!said) diag.warn(unsent);
+        said = true;
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    return [sayOnce];
+  }
   if (!settings.tracesUrl) return [];
   return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.tracesHeaders }) })];
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { Server as GrpcServer, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { ENV_APP, killApps, runApp } from './fixtures/run-app.ts';
@@ -86,6 +87,46 @@ describe('a script that tracks and never calls shutdownTracking()', () => {
       'unitrack_exporter_sent_total{exporter="otlp"}': 10,
       'unitrack_exporter_failed_total{exporter="otlp"}': 0,
     });
+  });
+
+  it('in OTLP/gRPC mode (OTEL_EXPORTER_OTLP_PROTOCOL=grpc) sends to the LogsService and exits by itself', async () => {
+    const bodies: Buffer[] = [];
+    const grpc = new GrpcServer();
+    const raw = (b: Buffer) => b;
+    grpc.addService(
+      {
+        Export: {
+          path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: raw,
+          requestDeserialize: raw,
+          responseSerialize: raw,
+          responseDeserialize: raw,
+        },
+      },
+      {
+        Export: (call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) => {
+          bodies.push(call.request);
+          done(null, Buffer.alloc(0)); // an empty ExportLogsServiceResponse
+        },
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      grpc.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+    );
+    try {
+      const app = runApp(ENV_APP, [JSON.stringify({ init: { otlp: {} }, events: 4 })], {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
+      expect(await app.exit).toBe(0);
+      expect(Buffer.concat(bodies).includes(Buffer.from('item 3 failed'))).toBe(true);
+      expect(app.telemetry()).toMatchObject({ 'unitrack_exporter_sent_total{exporter="otlp"}': 4 });
+      expect(app.stderr()).toBe('');
+    } finally {
+      grpc.forceShutdown();
+    }
   });
 
   it('with an OTLP endpoint that refuses: says so once naming the URL, counts every record failed and none sent, and exits', async () => {

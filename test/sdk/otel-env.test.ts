@@ -58,7 +58,7 @@ describe('the OTLP settings, as the OpenTelemetry SDKs read the environment', ()
   it('over gRPC takes the endpoint as given (default :4317), and says spans are not sent that way', () => {
     const s = otlpSettings({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' });
     expect(s).toMatchObject({ protocol: 'grpc', logsUrl: 'http://collector:4317', tracesUrl: undefined });
-    expect(s.warnings.join('\n')).toContain('spans are exported over OTLP/HTTP only');
+    expect(s.tracesUnsent).toContain('spans are exported over OTLP/HTTP only');
     expect(otlpSettings({ protocol: 'grpc' }, {}).logsUrl).toBe('http://localhost:4317');
     const unknown = otlpSettings({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon' });
     expect(unknown.protocol).toBe('http/protobuf');
