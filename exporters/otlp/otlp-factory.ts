@@ -85,10 +85,15 @@ function channelCredentials(scheme: string | undefined, tls: OtlpConfig['tls']):
   );
 }
 
-/** OTLP/gRPC to any OTLP backend or collector, with the OpenTelemetry JS gRPC exporter and otelcol's retries. */
+/**
+ * OTLP/gRPC to any OTLP backend or collector, with the OpenTelemetry JS gRPC exporter and otelcol's
+ * retries. `otlp_grpc` is otelcol's current name (v0.157 and later); `otlp` is the older spelling
+ * it still accepts, and so does unitrack.
+ */
 export const otlpFactory: ExporterFactory<typeof otlpConfig> = {
   kind: 'exporter',
-  type: 'otlp',
+  type: 'otlp_grpc',
+  aliases: ['otlp'],
   config: otlpConfig,
   create({ config }) {
     const [, scheme, host, port] = ENDPOINT.exec(config.endpoint) as RegExpExecArray;

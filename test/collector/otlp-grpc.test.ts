@@ -262,14 +262,14 @@ describe('the OTLP/gRPC receiver', () => {
   });
 });
 
-/** A collector taking OTLP/HTTP and forwarding it with the `otlp` exporter configured as given. */
-async function forwarder(otlp: Record<string, unknown>) {
+/** A collector taking OTLP/HTTP and forwarding it with the gRPC exporter (`otlp_grpc`, or its older name `otlp`) configured as given. */
+async function forwarder(otlp: Record<string, unknown>, type = 'otlp_grpc') {
   const service = new Service(
     resolveConfig(
       objectSource({
         receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' } } } },
-        exporters: { otlp },
-        service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['otlp'] } } },
+        exporters: { [type]: otlp },
+        service: { pipelines: { logs: { receivers: ['otlp'], exporters: [type] } } },
       }),
       defaultRegistry(),
       {},
@@ -292,14 +292,13 @@ async function forwarder(otlp: Record<string, unknown>) {
   return { service, post };
 }
 
-describe('the otlp (gRPC) exporter', () => {
-  it('round-trips into unitrack’s own gRPC receiver: IDs, severities, service names and attributes unchanged', async () => {
+describe('the otlp_grpc exporter', () => {
+  it('round-trips into unitrack’s own gRPC receiver (by its older name, otlp): IDs, severities, service names unchanged', async () => {
     const downstream = await gatedCollector(grpcOnly(), { open: true });
-    const { service, post } = await forwarder({
-      endpoint: `127.0.0.1:${downstream.grpc}`,
-      tls: { insecure: true },
-      headers: { 'x-tenant': 'a' },
-    });
+    const { service, post } = await forwarder(
+      { endpoint: `127.0.0.1:${downstream.grpc}`, tls: { insecure: true }, headers: { 'x-tenant': 'a' } },
+      'otlp',
+    );
     expect(await post('rt', 20)).toBe(200);
     await service.forceFlush();
     await downstream.service.forceFlush();
@@ -330,8 +329,8 @@ describe('the otlp (gRPC) exporter', () => {
     await service.forceFlush();
     await downstream.service.forceFlush();
     expect(new Set(downstream.received.map((r) => r.attributes.id)).size).toBe(150);
-    expect(service.telemetry.value('unitrack_exporter_failed_total', { exporter: 'otlp' })).toBe(0);
-    expect(service.telemetry.value('unitrack_exporter_sent_total', { exporter: 'otlp' })).toBe(150);
+    expect(service.telemetry.value('unitrack_exporter_failed_total', { exporter: 'otlp_grpc' })).toBe(0);
+    expect(service.telemetry.value('unitrack_exporter_sent_total', { exporter: 'otlp_grpc' })).toBe(150);
     await service.shutdown();
     await downstream.service.shutdown();
   });
@@ -351,7 +350,12 @@ describe('the otlp (gRPC) exporter', () => {
   });
 
   it('refuses a config without an endpoint, and names a TLS file it cannot read', async () => {
-    expect(() => resolveConfig(objectSource({ ...grpcOnly(), exporters: { otlp: {} } }), defaultRegistry(), {})).toThrow(/endpoint/);
+    const noEndpoint = {
+      ...grpcOnly(),
+      exporters: { otlp_grpc: {} },
+      service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['otlp_grpc'] } } },
+    };
+    expect(() => resolveConfig(objectSource(noEndpoint), defaultRegistry(), {})).toThrow(/exporters\.otlp_grpc\.endpoint/);
     const service = new Service(
       resolveConfig(
         objectSource({
