@@ -3,6 +3,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openDatabase } from '../../collector/start-up.ts';
+import { workerStartOptions } from '../../collector/worker-options.ts';
 import type { EventJson } from '../../exporters/event-json.ts';
 import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from './group-types.ts';
@@ -396,6 +397,8 @@ export class GroupStore {
   #startWorker(): Worker {
     // The built package runs group-writer.js, the checkout group-writer.ts: same name as this module's.
     const worker = new Worker(new URL(`./group-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url), {
+      // Not the application's --import/--require or NODE_OPTIONS: they would run its start-up again in the worker.
+      ...workerStartOptions(),
       workerData: { groupWriter: true, path: this.path, state: this.#state.buffer },
     });
     if (this.#asyncWaits === 0) worker.unref();
