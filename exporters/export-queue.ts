@@ -3,6 +3,7 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { SENDING_QUEUE_DEFAULTS } from '../collector/config/sending-queue.ts';
 import type { Counter, Telemetry } from '../collector/telemetry.ts';
+import { untraced } from '../collector/untraced.ts';
 
 export interface ExportQueueOptions {
   /** Records held before new ones are dropped (and counted): `sending_queue.queue_size`. */
@@ -121,10 +122,13 @@ export class ExportQueue implements LogRecordProcessor {
       // The export's own I/O keeps the process alive while it runs; the deadline must not.
       timer.unref();
       try {
-        this.#exporter.export(batch, (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        });
+        // Exports are unitrack's traffic, not the application's: no spans for them (as the SDK's BatchLogRecordProcessor does).
+        untraced(() =>
+          this.#exporter.export(batch, (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          }),
+        );
       } catch (error) {
         clearTimeout(timer);
         resolve({ code: ExportResultCode.FAILED, error: error as Error });

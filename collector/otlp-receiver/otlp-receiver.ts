@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Description, Host, IngestSink, Receiver } from '../component.ts';
+import { registerListeningPort } from '../listening-ports.ts';
 import { httpUrl, StartError } from '../start-up.ts';
 import { Admission, type Signal } from './admission.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
@@ -59,6 +60,7 @@ export class OtlpReceiver implements Receiver {
   async start(): Promise<void> {
     const { host, port } = splitEndpoint(this.#options.endpoint);
     try {
+      registerListeningPort(this.#server);
       this.#server.listen(port, host);
       await once(this.#server, 'listening');
     } catch (error) {

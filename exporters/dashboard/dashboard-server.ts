@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Host } from '../../collector/component.ts';
+import { registerListeningPort } from '../../collector/listening-ports.ts';
 import type { Counter } from '../../collector/telemetry.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import type { GroupStatus } from '../../processors/fingerprint/group-types.ts';
@@ -72,6 +73,7 @@ export class DashboardServer {
   }
 
   async start(): Promise<void> {
+    registerListeningPort(this.#server);
     this.#server.listen(this.#o.port, this.#o.host);
     await once(this.#server, 'listening');
   }

@@ -5,6 +5,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import { Pool } from 'undici';
 import type { Description } from '../../collector/component.ts';
 import type { Counter, Telemetry } from '../../collector/telemetry.ts';
+import { untraced } from '../../collector/untraced.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { type PayloadFormat, renderBody } from './payload.ts';
 import { secretKey, sign } from './signature.ts';
@@ -216,7 +217,8 @@ export class WebhookExporter implements LogRecordExporter {
     };
     if (this.#key) headers['webhook-signature'] = sign(this.#key, p.id, timestamp, p.body);
     try {
-      const res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: p.body });
+      // Runs from the exporter's own timers, in whatever context scheduled them: never the app's traffic.
+      const res = await untraced(() => this.#pool.request({ path: this.#path, method: 'POST', headers, body: p.body }));
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       const s = res.statusCode;
       if (s >= 200 && s < 300) return { kind: 'delivered' };
