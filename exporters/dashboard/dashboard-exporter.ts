@@ -11,6 +11,7 @@ export interface DashboardExporterOptions {
   host: string;
   port: number;
   token?: string;
+  allowedHosts?: readonly string[];
   storePath: string;
   maxEvents: number;
   bufferSize: number;
@@ -55,6 +56,7 @@ export class DashboardExporter implements LogRecordExporter {
       host: options.host,
       port: options.port,
       token: options.token,
+      allowedHosts: options.allowedHosts,
       events: this.events,
       hub: this.hub,
       componentHost: host,

@@ -12,6 +12,21 @@ export const dashboardConfig = z
     endpoint: z.string().default('127.0.0.1:4319'),
     /** Bearer token for the API and the page. */
     token: z.string().default(''),
+    /**
+     * Host names the dashboard answers to besides its bind address, IP addresses and localhost
+     * (a proxy's or a DNS name); `.example.com` admits it and every subdomain. Any other Host is
+     * refused (403), which stops DNS rebinding.
+     */
+    allowed_hosts: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/,
+            'must be a host name (no scheme or port), or .domain for a domain and its subdomains',
+          ),
+      )
+      .default([]),
     /** Recent events kept for stream clients: replay on reconnect, and how far a slow client may fall behind before it is dropped. */
     buffer_size: z.int().positive().default(10_000),
     heartbeat_interval: duration.prefault('10s'),
@@ -54,6 +69,7 @@ export const dashboardFactory: ExporterFactory<typeof dashboardConfig> = {
         host: bind,
         port,
         token: config.token || undefined,
+        allowedHosts: config.allowed_hosts,
         storePath: config.store.path ?? join(host.dataDir, 'dashboard.db'),
         maxEvents: config.store.max_events,
         bufferSize: config.buffer_size,

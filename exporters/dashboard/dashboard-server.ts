@@ -12,6 +12,7 @@ import { parseSeverity, SEVERITIES, type Severity } from '../../sdk/severity.ts'
 import { TOKEN_COOKIE, TokenAuth } from './auth.ts';
 import { changeGroupStatus, dashboardMetrics, dashboardStats, groupListOptions, RANGE_ERROR, rangeMs } from './dashboard-queries.ts';
 import type { EventStore } from './event-store.ts';
+import { RequestGuard } from './request-guard.ts';
 import type { StreamFilter, StreamHub } from './stream-hub.ts';
 
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
@@ -38,6 +39,8 @@ export interface DashboardServerOptions {
   host: string;
   port: number;
   token?: string;
+  /** Host names served besides the bind address, IP addresses and localhost. */
+  allowedHosts?: readonly string[];
   events: EventStore;
   hub: StreamHub;
   componentHost: Host;
@@ -49,6 +52,8 @@ export class DashboardServer {
   readonly #server: Server;
   readonly #auth: TokenAuth;
   readonly #authFailures: Counter;
+  readonly #guard: RequestGuard;
+  readonly #blocked: Record<'host' | 'origin', Counter>;
 
   constructor(options: DashboardServerOptions) {
     this.#o = options;
@@ -57,6 +62,14 @@ export class DashboardServer {
       'unitrack_dashboard_auth_failures_total',
       'Dashboard requests refused for a missing or wrong token.',
     );
+    this.#guard = new RequestGuard({ bindHost: options.host, allowedHosts: options.allowedHosts ?? [] });
+    const blocked = (reason: string) =>
+      options.componentHost.telemetry.counter(
+        'unitrack_dashboard_blocked_requests_total',
+        'Dashboard requests refused for a Host it does not serve or another web origin.',
+        { reason },
+      );
+    this.#blocked = { host: blocked('host'), origin: blocked('origin') };
     this.#server = createServer((req, res) => {
       try {
         this.#route(req, res);
@@ -97,6 +110,13 @@ export class DashboardServer {
       // Not ready (503) while the service starts or drains, as otelcol's health_check; each pipeline's state in the body.
       const health = this.#o.componentHost.health?.() ?? { status: 'ready', ready: true };
       return this.#json(res, health.ready ? 200 : 503, health);
+    }
+    // DNS rebinding and other web origins (request-guard.ts): whether or not a token is set.
+    const badHost = this.#guard.hostRefusal(req);
+    if (badHost) return this.#refuse(res, 'host', badHost);
+    if ((method !== 'GET' && method !== 'HEAD') || path.startsWith('/api/') || path === '/metrics') {
+      const badOrigin = this.#guard.originRefusal(req);
+      if (badOrigin) return this.#refuse(res, 'origin', badOrigin);
     }
     if (method === 'GET' && ASSETS[path]) return void this.#asset(res, ASSETS[path]);
     if (method === 'POST' && path === '/api/session') return void this.#session(req, res);
@@ -208,6 +228,13 @@ export class DashboardServer {
     } catch {
       this.#json(res, 404, { error: 'not found' });
     }
+  }
+
+  #refuse(res: ServerResponse, reason: 'host' | 'origin', message: string): void {
+    this.#blocked[reason].add();
+    res
+      .writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS })
+      .end(`${message}\n`);
   }
 
   #json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -102,7 +102,7 @@ describe('the dashboard API', () => {
     await waitFor(() => service.telemetry.value('unitrack_dashboard_stream_clients') === 0, 'earlier clients to leave');
     const before = 0;
     const socket = connect(port, '127.0.0.1');
-    socket.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.write(`GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     socket.pause();
     await waitFor(() => service.telemetry.value('unitrack_dashboard_stream_clients') > before, 'the client');
     const big = 'x'.repeat(64_000);
