@@ -4,18 +4,18 @@
 //   npm start                                          # the collector, in another terminal
 //   npx node examples/03-otlp-to-collector/app.ts      # this application
 //
-// UNITRACK_ENDPOINT points it at another collector (default http://127.0.0.1:4318).
+// OTEL_EXPORTER_OTLP_ENDPOINT points it at another collector (default http://127.0.0.1:4318), as
+// for any OpenTelemetry SDK.
 import { trace } from '@opentelemetry/api';
-import { initTracking, shutdownTracking, track, trackError, trackMcpEvent } from 'unitrack';
+import { initTracking, sdkTelemetry, shutdownTracking, track, trackError, trackMcpEvent } from 'unitrack';
 
-const endpoint = process.env.UNITRACK_ENDPOINT ?? 'http://127.0.0.1:4318';
+const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318';
 initTracking({ serviceName: 'shop-importer', serviceVersion: '1.4.0', otlp: { endpoint } });
+const telemetry = sdkTelemetry();
 
 const tracer = trace.getTracer('shop-importer');
-let sent = 0;
 const traceId = tracer.startActiveSpan('nightly-import', (span) => {
   track({ event: 'import_started', category: 'task', component: 'importer', message: 'Nightly import started' });
-  sent++;
 
   // 20 failures that differ only in their numbers: the collector's fingerprint processor groups
   // them into one issue with count 20.
@@ -24,11 +24,9 @@ const traceId = tracer.startActiveSpan('nightly-import', (span) => {
       component: 'importer',
       metadata: { row: row * 37, file: 'products.csv' },
     });
-    sent++;
   }
 
   trackMcpEvent('mcp_server_failed', 'Pricing MCP server failed to respond', { severity: 'critical', component: 'mcp_client' });
-  sent++;
   span.end();
   return span.spanContext().traceId;
 });
@@ -39,11 +37,13 @@ const traceId = tracer.startActiveSpan('nightly-import', (span) => {
 for (let i = 0; i < 50; i++) {
   tracer.startActiveSpan('import-product', (span) => {
     track({ event: 'product_imported', category: 'task', component: 'importer', message: `Product ${i} imported` });
-    sent++;
     span.end();
   });
 }
 
-// Sends what is still queued (logs and spans) and stops.
+// Sends what is still queued (logs and spans) and stops; then says what the collector took.
 await shutdownTracking();
-console.log(`sent ${sent} events to ${endpoint} (trace ${traceId})`);
+const sent = telemetry?.value('unitrack_exporter_sent_total', { exporter: 'otlp' }) ?? 0;
+const failed = telemetry?.value('unitrack_exporter_failed_total', { exporter: 'otlp' }) ?? 0;
+console.log(`sent ${sent} events to ${endpoint} (trace ${traceId})${failed ? `, ${failed} could not be delivered` : ''}`);
+process.exitCode = failed ? 1 : 0;

@@ -4,12 +4,13 @@
 //
 //   npx node examples/04-otelcol-gateway/app.ts
 //
-// OTLP_ENDPOINT says where the gateway is (default http://127.0.0.1:4318).
+// OTEL_EXPORTER_OTLP_ENDPOINT says where the gateway is (default http://127.0.0.1:4318).
 import { trace } from '@opentelemetry/api';
-import { initTracking, shutdownTracking, track, trackError, trackHealthEvent } from 'unitrack';
+import { initTracking, sdkTelemetry, shutdownTracking, track, trackError, trackHealthEvent } from 'unitrack';
 
-const endpoint = process.env.OTLP_ENDPOINT ?? 'http://127.0.0.1:4318';
+const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318';
 initTracking({ serviceName: 'payments', otlp: { endpoint } });
+const telemetry = sdkTelemetry();
 
 const tracer = trace.getTracer('payments');
 const traceId = tracer.startActiveSpan('settle-batch', (span) => {
@@ -30,4 +31,8 @@ const traceId = tracer.startActiveSpan('settle-batch', (span) => {
 });
 
 await shutdownTracking(); // exports what is queued, then stops
-console.log(`sent 6 events (4 below high, 2 high or critical) to ${endpoint} (trace ${traceId})`);
+const sent = telemetry?.value('unitrack_exporter_sent_total', { exporter: 'otlp' }) ?? 0;
+const failed = telemetry?.value('unitrack_exporter_failed_total', { exporter: 'otlp' }) ?? 0;
+console.log(`sent ${sent} events (4 below high, 2 high or critical) to ${endpoint} (trace ${traceId})`);
+if (failed) console.error(`${failed} events could not be delivered to ${endpoint}`);
+process.exitCode = failed ? 1 : 0;

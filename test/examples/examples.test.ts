@@ -192,7 +192,7 @@ describe.concurrent('examples', () => {
     it('sends OTLP to unitrack collector, whose dashboard API shows the groups and events', async () => {
       const dir = scratch();
       const collector = await startCollector(dir);
-      const { stdout } = await run('03-otlp-to-collector/app.ts', { UNITRACK_ENDPOINT: collector.endpoint });
+      const { stdout } = await run('03-otlp-to-collector/app.ts', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint });
       const traceId = /\(trace ([0-9a-f]{32})\)/.exec(stdout)?.[1];
       expect(stdout).toContain(`sent 72 events to ${collector.endpoint}`);
 
@@ -218,6 +218,19 @@ describe.concurrent('examples', () => {
     });
   });
 
+  describe('03-otlp-to-collector, nothing listening', () => {
+    it('says that nothing was delivered and exits 1, instead of claiming it sent', async () => {
+      const cwd = scratch();
+      const endpoint = `http://127.0.0.1:${await freePort()}`;
+      const r = start(join(examples, '03-otlp-to-collector/app.ts'), [], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, cwd);
+      const [code] = await once(r.child, 'exit');
+      expect(code).toBe(1);
+      expect(r.stdout()).toContain(`sent 0 events to ${endpoint}`);
+      expect(r.stdout()).toContain('72 could not be delivered');
+      expect(r.stderr()).toContain(`${endpoint}/v1/logs`);
+    });
+  });
+
   describe('04-otelcol-gateway', () => {
     // The example runs otelcol (built by scripts/build-otelcol.sh, which needs Go) in front of
     // unitrack. npm test runs no otelcol: this checks the application part only, sending straight to
@@ -225,7 +238,7 @@ describe.concurrent('examples', () => {
     it('app sends its events over OTLP to unitrack collector on the example’s config', async () => {
       const dir = scratch();
       const collector = await startCollector(dir, join(examples, '04-otelcol-gateway', 'unitrack.yaml'));
-      const { stdout } = await run('04-otelcol-gateway/app.ts', { OTLP_ENDPOINT: collector.endpoint });
+      const { stdout } = await run('04-otelcol-gateway/app.ts', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint });
       expect(stdout).toContain(`sent 6 events (4 below high, 2 high or critical) to ${collector.endpoint}`);
       const events = await eventually(async () => {
         const { events } = await getJson<{ events: Record<string, unknown>[] }>(`${collector.dashboard}/api/events`);

@@ -89,7 +89,7 @@ describe.skipIf(skip !== undefined)(`Node services → otelcol gateway.yaml → 
       startOtelcol(bin, 'otelcol-gateway', join(repo, 'collector-config', 'otelcol', 'gateway.yaml'), {
         GATEWAY_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.gateway}`,
         GATEWAY_OTLP_GRPC_ENDPOINT: `127.0.0.1:${await freePort()}`,
-        UNITRACK_ENDPOINT: `http://127.0.0.1:${ports.notify}`,
+        UNITRACK_COLLECTOR_ENDPOINT: `http://127.0.0.1:${ports.notify}`,
         OTLP_BACKEND_ENDPOINT: `http://127.0.0.1:${ports.backend}`,
         ARCHIVE_PATH: join(dir, 'otelcol-archive.jsonl'),
       }),
@@ -97,7 +97,7 @@ describe.skipIf(skip !== undefined)(`Node services → otelcol gateway.yaml → 
     await otelcol.waitForPort(ports.gateway);
 
     const endpoint = `http://127.0.0.1:${ports.gateway}`;
-    const b = processes.add(startNode('service-b', service, { ROLE: 'b', OTLP_ENDPOINT: endpoint }));
+    const b = processes.add(startNode('service-b', service, { ROLE: 'b', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }));
     await waitFor(
       () => b.stdout.includes('\n'),
       60_000,
@@ -107,7 +107,7 @@ describe.skipIf(skip !== undefined)(`Node services → otelcol gateway.yaml → 
     const a = processes.add(
       startNode('service-a', service, {
         ROLE: 'a',
-        OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         B_URL: `http://127.0.0.1:${bPort}/work`,
         CORRELATION_ID: 'corr-gateway-1',
       }),

@@ -18,7 +18,7 @@ import {
 } from '../../../sdk/index.ts';
 
 const role = process.env.ROLE;
-const endpoint = process.env.OTLP_ENDPOINT ?? '';
+const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '';
 initTracking({ serviceName: `interop-${role}`, otlp: { endpoint }, handleSignals: false });
 const tracer = trace.getTracer('otelcol-interop');
 
