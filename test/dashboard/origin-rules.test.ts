@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +222,82 @@ describe('allowed_hosts', () => {
       } catch (error) {
         expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['exporters.dashboard.allowed_hosts[0]']);
       }
+    }
+  });
+});
+
+/** Starts a process and waits for the dashboard URL it prints. */
+async function dashboardProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (c) => (output += c));
+  child.stderr?.on('data', (c) => (output += c));
+  await waitFor(() => /dashboard\s+(?:at\s+)?http:\/\/127\.0\.0\.1:\d+/.test(output) || child.exitCode !== null, 'the dashboard URL');
+  const m = /dashboard\s+(?:at\s+)?http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+  if (!m) throw new Error(`no dashboard URL in:\n${output}`);
+  return { child, port: Number(m[1]) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+describe.each([
+  [
+    'an application with unitrack embedded',
+    (dir: string) => {
+      const app = join(dir, 'app.ts');
+      const sdk = join(import.meta.dirname, '..', '..', 'sdk', 'index.ts');
+      writeFileSync(
+        app,
+        [
+          `import { initTracking, track } from ${JSON.stringify(sdk)};`,
+          `initTracking({ dataDir: ${JSON.stringify(dir)} });`,
+          "track({ event: 'boot', severity: 'high', category: 'system', message: 'embedded app up' });",
+          'setInterval(() => {}, 1000);',
+        ].join('\n'),
+      );
+      return [app];
+    },
+  ],
+  [
+    'unitrack collector',
+    (dir: string) => {
+      const config = join(dir, 'collector.yaml');
+      writeFileSync(
+        config,
+        [
+          'receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }',
+          `exporters: { dashboard: { endpoint: "127.0.0.1:0", store: { path: ${JSON.stringify(join(dir, 'dashboard.db'))} } } }`,
+          'service: { pipelines: { logs: { receivers: [otlp], exporters: [dashboard] } } }',
+        ].join('\n'),
+      );
+      return [join(import.meta.dirname, '..', '..', 'bin', 'unitrack.ts'), 'collector', '--config', config];
+    },
+  ],
+])('%s, as its own process', (_name, args) => {
+  it('refuses a rebinding Host and a cross-origin POST, and serves its own page', async () => {
+    const dir = tempDir();
+    const { child, port } = await dashboardProcess(args(dir), { UNITRACK_DASHBOARD_ENDPOINT: '127.0.0.1:0', UNITRACK_DATA_DIR: dir });
+    try {
+      const own = `127.0.0.1:${port}`;
+      expect((await send(port, 'GET', '/api/events', { host: `evil.example:${port}` })).status).toBe(403);
+      expect((await send(port, 'GET', '/api/stream', { host: `evil.example:${port}` })).status).toBe(403);
+      const post = await send(
+        port,
+        'POST',
+        '/api/groups/0123456789abcdef/resolve',
+        { host: own, origin: 'http://evil.example', 'content-type': 'text/plain' },
+        'x',
+      );
+      expect(post.status).toBe(403);
+      expect((await send(port, 'GET', '/api/events', { host: own, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+      expect((await send(port, 'GET', '/', { host: `localhost:${port}` })).status).toBe(200);
+    } finally {
+      await stop(child);
     }
   });
 });
