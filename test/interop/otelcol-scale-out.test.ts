@@ -5,9 +5,9 @@ import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { freePort, otelcolBinary, Processes, repo, startOtelcol, startUnitrack, waitFor } from './helpers/otelcol.ts';
 
 // collector-config/otelcol/scale-out.yaml for real: otelcol's load_balancing exporter in front of
-// three unitrack collectors (each behind scale-out-sidecar.yaml, since the load balancer speaks
-// only OTLP/gRPC). Every record of one unitrack group must reach one instance, so that
-// instance's fingerprint processor counts the whole group.
+// three unitrack collectors, sending OTLP/gRPC (the only protocol it speaks) straight to their
+// gRPC receivers, with no sidecar. Every record of one unitrack group must reach one instance, so
+// that instance's fingerprint processor counts the whole group.
 
 const build = otelcolBinary();
 const skip = 'skip' in build ? build.skip : undefined;
@@ -21,7 +21,7 @@ const INSTANCES = 3;
 function unitrackConfig(dir: string, i: number, port: number): string {
   return `receivers:
   otlp:
-    protocols: { http: { endpoint: 127.0.0.1:${port} } }
+    protocols: { grpc: { endpoint: 127.0.0.1:${port} } }
 processors:
   fingerprint:
     store: { path: ${JSON.stringify(join(dir, `groups-${i}.db`))} }
@@ -66,27 +66,20 @@ describe.skipIf(skip !== undefined)(`otelcol scale-out.yaml → three unitrack c
   beforeAll(async () => {
     if ('error' in build) throw new Error(build.error);
     const bin = (build as { bin: string }).bin;
-    const sidecarPorts: number[] = [];
+    const grpcPorts: number[] = [];
     for (let i = 0; i < INSTANCES; i++) {
-      const [utPort, grpcPort] = [await freePort(), await freePort()];
-      sidecarPorts.push(grpcPort);
-      const unitrack = processes.add(startUnitrack(`unitrack-${i}`, dir, unitrackConfig(dir, i, utPort)));
-      await unitrack.waitForPort(utPort);
-      const sidecar = processes.add(
-        startOtelcol(bin, `sidecar-${i}`, join(repo, 'collector-config', 'otelcol', 'scale-out-sidecar.yaml'), {
-          SIDECAR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
-          UNITRACK_ENDPOINT: `http://127.0.0.1:${utPort}`,
-        }),
-      );
-      await sidecar.waitForPort(grpcPort);
+      const grpcPort = await freePort();
+      grpcPorts.push(grpcPort);
+      const unitrack = processes.add(startUnitrack(`unitrack-${i}`, dir, unitrackConfig(dir, i, grpcPort)));
+      await unitrack.waitForPort(grpcPort);
     }
     const lbPort = await freePort();
     const lb = processes.add(
       startOtelcol(bin, 'load-balancer', join(repo, 'collector-config', 'otelcol', 'scale-out.yaml'), {
         SCALE_OUT_OTLP_HTTP_ENDPOINT: `127.0.0.1:${lbPort}`,
-        UNITRACK_BACKEND_1: `127.0.0.1:${sidecarPorts[0]}`,
-        UNITRACK_BACKEND_2: `127.0.0.1:${sidecarPorts[1]}`,
-        UNITRACK_BACKEND_3: `127.0.0.1:${sidecarPorts[2]}`,
+        UNITRACK_BACKEND_1: `127.0.0.1:${grpcPorts[0]}`,
+        UNITRACK_BACKEND_2: `127.0.0.1:${grpcPorts[1]}`,
+        UNITRACK_BACKEND_3: `127.0.0.1:${grpcPorts[2]}`,
       }),
     );
     await lb.waitForPort(lbPort);
