@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes (once) a Python virtual environment with the OpenTelemetry Python SDK and its OTLP/HTTP
-# protobuf exporter, for the interop test (test/interop/python-sdk.test.ts).
+# protobuf and OTLP/gRPC exporters, for the interop tests (test/interop/python-sdk.test.ts,
+# test/interop/python-grpc.test.ts).
 #
 # The venv lives outside the repo: ${UNITRACK_PYTHON_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/unitrack/python-otel-venv}.
 # Idempotent: when the pinned versions are already installed it only checks them.
@@ -12,7 +13,7 @@ OTEL_EXPORTER_VERSION=1.45.2
 
 venv="${UNITRACK_PYTHON_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/unitrack/python-otel-venv}"
 python="$venv/bin/python"
-stamp="$venv/.unitrack-otel-$OTEL_SDK_VERSION-$OTEL_EXPORTER_VERSION"
+stamp="$venv/.unitrack-otel-$OTEL_SDK_VERSION-$OTEL_EXPORTER_VERSION-grpc"
 
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' >/dev/null 2>&1; then
   echo "python-otel-venv: python3 (3.9 or newer) is not installed; the Python SDK interop test needs it" >&2
@@ -24,7 +25,9 @@ installed() {
     "$python" - "$OTEL_SDK_VERSION" "$OTEL_EXPORTER_VERSION" <<'PY' >/dev/null 2>&1
 import sys
 from importlib.metadata import version
-ok = version("opentelemetry-sdk") == sys.argv[1] and version("opentelemetry-exporter-otlp-proto-http") == sys.argv[2]
+ok = version("opentelemetry-sdk") == sys.argv[1] and all(
+    version(f"opentelemetry-exporter-otlp-proto-{kind}") == sys.argv[2] for kind in ("http", "grpc")
+)
 sys.exit(0 if ok else 1)
 PY
 }
@@ -43,9 +46,10 @@ else
   rm -f "$venv"/.unitrack-otel-*
   "$python" -m pip install --quiet --disable-pip-version-check \
     "opentelemetry-sdk==$OTEL_SDK_VERSION" \
-    "opentelemetry-exporter-otlp-proto-http==$OTEL_EXPORTER_VERSION" >&2
+    "opentelemetry-exporter-otlp-proto-http==$OTEL_EXPORTER_VERSION" \
+    "opentelemetry-exporter-otlp-proto-grpc==$OTEL_EXPORTER_VERSION" >&2
   touch "$stamp"
-  echo "python-otel-venv: installed opentelemetry-sdk $OTEL_SDK_VERSION and opentelemetry-exporter-otlp-proto-http $OTEL_EXPORTER_VERSION in $venv" >&2
+  echo "python-otel-venv: installed opentelemetry-sdk $OTEL_SDK_VERSION and opentelemetry-exporter-otlp-proto-http/-grpc $OTEL_EXPORTER_VERSION in $venv" >&2
 fi
 
 echo "$python"
