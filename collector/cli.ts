@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { DiagConsoleLogger, diag } from '@opentelemetry/api';
+import { otelLogLevel } from '../sdk/otel-env.ts';
 import { parseSeverity, SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../sdk/severity.ts';
 import { ConfigError } from './config/config-error.ts';
 import { DEFAULT_CONFIG_PATH, loadServiceConfig } from './config/load-config.ts';
+import { renderEnvironment } from './environment.ts';
 import { Service, ServiceStartError } from './service.ts';
 import { renderStartUpBlock } from './start-up-block.ts';
 
@@ -16,7 +18,8 @@ Usage:
   unitrack collector [--config FILE]...   run the collector (OTLP/HTTP in, the configured pipelines out)
   unitrack validate  [--config FILE]...   check a config; every error with its YAML path
   unitrack send [--endpoint URL] [--event NAME] [--severity LEVEL] [--message TEXT]
-                                          send one test event over OTLP/HTTP (default http://127.0.0.1:4318)
+                                          send one test event over OTLP/HTTP (default
+                                          $OTEL_EXPORTER_OTLP_ENDPOINT, else http://127.0.0.1:4318)
   unitrack --help | --version
 
 --config may be given several times: files merge in order, as in otelcol.
@@ -25,6 +28,9 @@ Without --config, collector-config/default.yaml is used.
 The collector prints its endpoints and the files it writes on stderr, then "Everything is
 ready"; it exits 1 naming the address or path when any part cannot start. SIGTERM or SIGINT
 drains and stops it. /healthz answers 503 while it starts or drains.
+
+Environment (options and config values given explicitly win):
+${renderEnvironment()}
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid config.`;
 
@@ -95,7 +101,7 @@ async function send(values: { endpoint?: string; event?: string; severity?: stri
     process.stderr.write(`unitrack: --severity must be one of ${SEVERITIES.join(', ')} (or warning, error, fatal)\n`);
     return EXIT.usage;
   }
-  const base = (values.endpoint ?? process.env.UNITRACK_ENDPOINT ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
+  const base = (values.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
   const url = base.endsWith('/v1/logs') ? base : `${base}/v1/logs`;
   const now = `${BigInt(Date.now()) * 1_000_000n}`;
   const body = {
@@ -148,7 +154,9 @@ async function send(values: { endpoint?: string; event?: string; severity?: stri
 }
 
 async function collector(files: string[]): Promise<number> {
-  diag.setLogger(new DiagConsoleLogger(), process.env.UNITRACK_LOG_LEVEL === 'debug' ? DiagLogLevel.DEBUG : DiagLogLevel.WARN);
+  const logLevel = otelLogLevel();
+  diag.setLogger(new DiagConsoleLogger(), logLevel.level);
+  if (logLevel.warning) process.stderr.write(`warning: ${logLevel.warning}\n`);
   let service: Service;
   try {
     const config = loadServiceConfig(files);
