@@ -10,7 +10,10 @@ export interface ExportQueueOptions {
   queueSize?: number;
   /** Records handed to the exporter in one call: `sending_queue.batch_size`. */
   batchSize?: number;
-  /** An export that has not called back by then counts as failed. Default 30000 ms. */
+  /**
+   * An export that has not called back by then counts as failed. Default: the exporter's own
+   * `exportTimeoutMillis` (one that retries says how long its retries may take), else 30000 ms.
+   */
   exportTimeoutMillis?: number;
 }
 
@@ -43,7 +46,7 @@ export class ExportQueue implements LogRecordProcessor {
     this.#exporter = exporter;
     this.#capacity = options.queueSize ?? SENDING_QUEUE_DEFAULTS.queue_size;
     this.#batchSize = options.batchSize ?? SENDING_QUEUE_DEFAULTS.batch_size;
-    this.#timeout = options.exportTimeoutMillis ?? 30_000;
+    this.#timeout = options.exportTimeoutMillis ?? (exporter as { exportTimeoutMillis?: number }).exportTimeoutMillis ?? 30_000;
     const labels = { exporter: id };
     this.#sent = telemetry.counter('unitrack_exporter_sent_total', 'Records an exporter delivered.', labels);
     this.#failed = telemetry.counter('unitrack_exporter_failed_total', 'Records an exporter failed to deliver.', labels);

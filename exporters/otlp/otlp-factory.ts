@@ -40,7 +40,6 @@ export const otlpConfig = z.strictObject({
       randomization_factor: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
-  sending_queue: z.strictObject({ queue_size: z.int().positive().default(10_000) }).optional(),
 });
 
 type OtlpConfig = z.output<typeof otlpConfig>;

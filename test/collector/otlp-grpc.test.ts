@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { context, SeverityNumber, trace } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -14,7 +15,10 @@ import { retryDelayOf, STATUS_DETAILS_KEY, statusWithRetryInfo } from '../../col
 import { otlpReceiverConfig } from '../../collector/otlp-receiver/otlp-receiver-factory.ts';
 import { ProtoReader, ProtoWriter } from '../../collector/otlp-receiver/proto-reader.ts';
 import { Service } from '../../collector/service.ts';
+import { Telemetry } from '../../collector/telemetry.ts';
+import { ExportQueue } from '../../exporters/export-queue.ts';
 import { classifyGrpcError } from '../../exporters/otlp/otlp-factory.ts';
+import { RetryingExporter } from '../../exporters/otlp/retrying-exporter.ts';
 import { gatedCollector } from './gated-collector.ts';
 
 const LOGS = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
@@ -369,5 +373,73 @@ describe('the otlp_grpc exporter', () => {
       { mode: 'collector' },
     );
     await expect(service.start()).rejects.toThrow(/\/nonexistent\/ca\.pem/);
+  });
+});
+
+describe('retries in front of the export queue', () => {
+  const policy = {
+    enabled: true,
+    initialIntervalMs: 60_000,
+    maxIntervalMs: 60_000,
+    maxElapsedMs: 300_000,
+    multiplier: 1.5,
+    randomizationFactor: 0,
+  };
+  const failing = (calls: { n: number }) => ({
+    export(_records: unknown[], done: (r: { code: number; error?: Error }) => void) {
+      calls.n++;
+      done({ code: ExportResultCode.FAILED, error: Object.assign(new Error('down'), { code: status.UNAVAILABLE }) });
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  });
+
+  it('says how long an export with its retries may take, and the export queue waits that long', async () => {
+    expect(new RetryingExporter(failing({ n: 0 }), policy, classifyGrpcError, 5000).exportTimeoutMillis).toBe(306_000);
+    expect(new RetryingExporter(failing({ n: 0 }), { ...policy, maxElapsedMs: 0 }, classifyGrpcError, 5000).exportTimeoutMillis).toBe(
+      2 ** 31 - 1,
+    );
+    expect(new RetryingExporter(failing({ n: 0 }), { ...policy, enabled: false }, classifyGrpcError, 5000).exportTimeoutMillis).toBe(
+      30_000,
+    );
+    // An exporter that never calls back and allows itself 20 ms: the queue gives up then, not after 30 s.
+    const telemetry = new Telemetry();
+    const silent = { export() {}, forceFlush: async () => {}, shutdown: async () => {}, exportTimeoutMillis: 20 };
+    const queue = new ExportQueue('silent', silent, telemetry);
+    queue.onEmit({} as never);
+    await queue.forceFlush();
+    expect(telemetry.value('unitrack_exporter_failed_total', { exporter: 'silent' })).toBe(1);
+  });
+
+  it('shutdown ends a wait for the next attempt: the export fails now instead of after the interval', async () => {
+    const calls = { n: 0 };
+    const exporter = new RetryingExporter(failing(calls), policy, classifyGrpcError, 5000);
+    const result = new Promise<{ code: number }>((resolve) => exporter.export([], resolve));
+    await new Promise((r) => setTimeout(r, 10));
+    await exporter.shutdown();
+    expect((await result).code).toBe(ExportResultCode.FAILED);
+    expect(calls.n).toBe(1);
+  });
+
+  it('does not retry a permanent error, and gives up once max_elapsed_time would be passed', async () => {
+    const permanent = { n: 0 };
+    const invalid = {
+      ...failing(permanent),
+      export(_r: unknown[], done: (r: { code: number; error?: Error }) => void) {
+        permanent.n++;
+        done({ code: ExportResultCode.FAILED, error: Object.assign(new Error('bad'), { code: status.INVALID_ARGUMENT }) });
+      },
+    };
+    const once = await new Promise<{ code: number }>((resolve) =>
+      new RetryingExporter(invalid, policy, classifyGrpcError, 5000).export([], resolve),
+    );
+    expect([once.code, permanent.n]).toEqual([ExportResultCode.FAILED, 1]);
+    const calls = { n: 0 };
+    const short = { ...policy, initialIntervalMs: 5, maxIntervalMs: 5, maxElapsedMs: 40 };
+    const given = await new Promise<{ code: number }>((resolve) =>
+      new RetryingExporter(failing(calls), short, classifyGrpcError, 5000).export([], resolve),
+    );
+    expect(given.code).toBe(ExportResultCode.FAILED);
+    expect(calls.n).toBeGreaterThan(1);
   });
 });

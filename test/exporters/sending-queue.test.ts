@@ -24,6 +24,7 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   webhook: {},
   dashboard: { endpoint: '127.0.0.1:0', store: { path: ':memory:' } },
   otlp_http: { endpoint: 'http://127.0.0.1:9' },
+  otlp_grpc: { endpoint: '127.0.0.1:9', tls: { insecure: true } },
 };
 const shipped = defaultRegistry().types('exporter');
 
