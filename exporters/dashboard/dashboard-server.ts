@@ -87,6 +87,11 @@ export class DashboardServer {
 
   async start(): Promise<void> {
     registerListeningPort(this.#server);
+    if (this.#o.componentHost.mode === 'embedded') {
+      // Embedded, the application's lifetime is its own: neither the server nor an open tab holds it.
+      this.#server.unref();
+      this.#server.on('connection', (socket) => socket.unref());
+    }
     this.#server.listen(this.#o.port, this.#o.host);
     await once(this.#server, 'listening');
   }

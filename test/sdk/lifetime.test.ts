@@ -146,9 +146,7 @@ describe('a script that tracks and never calls shutdownTracking()', () => {
     });
   }, 30_000);
 
-  // Enable once exporters/dashboard/dashboard-server.ts unrefs its server: it is the only handle
-  // left (with http.Server#listen patched to unref, this script exits and its events are written).
-  it.skip('with the embedded default (dashboard on its port) exits by itself too', async () => {
+  it('with the embedded default (dashboard on its port) exits by itself too', async () => {
     const dir = tempDir();
     const app = runApp(ENV_APP, [JSON.stringify({ events: 5 })], { UNITRACK_DATA_DIR: dir, UNITRACK_DASHBOARD_ENDPOINT: '127.0.0.1:0' });
     expect(await app.exit).toBe(0);
