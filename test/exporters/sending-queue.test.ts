@@ -183,7 +183,7 @@ describe('sending_queue', () => {
         ),
         { mode: 'embedded', dataDir: dir },
       );
-      // Idle, the engine admits even a batch larger than the queue; past that the queue is the bound.
+      // 4 in: one batch of 2 goes out and stays open, 2 wait; then 20 more: 3 fit, 17 are dropped.
       service.ingest(records(4));
       await new Promise((r) => setTimeout(r, 50));
       service.ingest(records(20));
@@ -192,6 +192,7 @@ describe('sending_queue', () => {
       const metrics = service.telemetry.render();
       expect(metrics).toContain('unitrack_exporter_queue_capacity{exporter="recorder/stalled"} 5');
       expect(metrics).toMatch(/unitrack_exporter_queue_size\{exporter="recorder\/stalled"\} 5\b/);
+      expect(service.telemetry.value('unitrack_exporter_dropped_total', { exporter: 'recorder/stalled' })).toBe(17);
       for (const done of held.splice(0)) done({ code: ExportResultCode.SUCCESS });
       const release = setInterval(() => {
         for (const done of held.splice(0)) done({ code: ExportResultCode.SUCCESS });
