@@ -1,17 +1,21 @@
 /**
- * OTLP/HTTP load generator (its own process, so its CPU is not the collector's):
- *   node bench/lib/otlp-load.ts <port> <clients> <warm-seconds> <seconds>
+ * OTLP load generator (its own process, so its CPU is not the collector's):
+ *   node bench/lib/otlp-load.ts <port> <clients> <warm-seconds> <seconds> [http|grpc]
  * Encodes 16 distinct ExportLogsServiceRequests of 512 records once (protobuf, with the
- * OpenTelemetry JS serializer), then each client POSTs them in a loop on its own connection. A
- * 429/503 is counted and retried after 10 ms. Prints MEASURE_START / MEASURE_END when the
- * measured window opens and closes, then one JSON line of counts for that window.
+ * OpenTelemetry JS serializer), then each client sends them in a loop on its own connection:
+ * POST /v1/logs (undici), or LogsService/Export calls (@grpc/grpc-js, one HTTP/2 connection per
+ * client). A 429/503 or RESOURCE_EXHAUSTED/UNAVAILABLE is counted and retried after 10 ms. Prints
+ * MEASURE_START / MEASURE_END when the measured window opens and closes, then one JSON line of
+ * counts for that window.
  */
+import { credentials, Client as GrpcClient, Metadata, status } from '@grpc/grpc-js';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { Client } from 'undici';
 import { benchEvent } from './events.ts';
 import { benchRecord } from './records.ts';
 
-const [port, clients, warmS, measureS] = process.argv.slice(2).map(Number);
+const [port, clients, warmS, measureS] = process.argv.slice(2, 6).map(Number);
+const transport = process.argv[6] === 'grpc' ? 'grpc' : 'http';
 const BATCH = 512;
 const REQUESTS = 16;
 
@@ -63,7 +67,40 @@ async function client(id: number): Promise<void> {
   await c.close();
 }
 
-const running = Array.from({ length: clients }, (_, i) => client(i));
+const LOGS_EXPORT = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+
+async function grpcClient(id: number): Promise<void> {
+  const c = new GrpcClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const bytes = (b: Buffer) => b;
+  const call = (body: Uint8Array) =>
+    new Promise<number>((resolve) =>
+      c.makeUnaryRequest(LOGS_EXPORT, bytes, bytes, Buffer.from(body), new Metadata(), (error) =>
+        resolve(error ? (error.code ?? status.UNKNOWN) : status.OK),
+      ),
+    );
+  let n = id;
+  while (!stop) {
+    const body = bodies[n++ % REQUESTS];
+    const t0 = performance.now();
+    const code = await call(body);
+    if (!measuring) continue;
+    counts.requests++;
+    if (code === status.OK) {
+      counts.accepted += BATCH;
+      counts.bytes += body.length;
+      latencies.push(performance.now() - t0);
+    } else if (code === status.RESOURCE_EXHAUSTED || code === status.UNAVAILABLE) {
+      counts.refused++;
+      await new Promise((r) => setTimeout(r, 10));
+    } else {
+      counts.errors++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  c.close();
+}
+
+const running = Array.from({ length: clients }, (_, i) => (transport === 'grpc' ? grpcClient(i) : client(i)));
 await new Promise((r) => setTimeout(r, warmS * 1000));
 measuring = true;
 process.stdout.write('MEASURE_START\n');

@@ -3,9 +3,20 @@ import { callerCost } from './caller-cost.ts';
 import { jsonlWrite } from './jsonl-write.ts';
 import { latency } from './latency.ts';
 import { memoryClients, memoryGroups, memorySustained } from './memory.ts';
-import { otlpIngest } from './otlp-ingest.ts';
+import { otlpGrpcIngest, otlpIngest } from './otlp-ingest.ts';
 import { stages } from './stages.ts';
 import { throughput } from './throughput.ts';
 
 /** Every row, in table order. */
-export const rows: Row[] = [callerCost, throughput, stages, jsonlWrite, otlpIngest, memoryGroups, memoryClients, memorySustained, latency];
+export const rows: Row[] = [
+  callerCost,
+  throughput,
+  stages,
+  jsonlWrite,
+  otlpIngest,
+  otlpGrpcIngest,
+  memoryGroups,
+  memoryClients,
+  memorySustained,
+  latency,
+];
