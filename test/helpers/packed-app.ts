@@ -29,8 +29,11 @@ export interface PackedApp {
   tarball: string;
 }
 
-/** What the app has beside unitrack: Node's types for a TypeScript consumer, pino for the pino example. */
-const APP_EXTRAS = ['@types/node@^24', 'pino@^10'];
+/**
+ * What the app has beside unitrack: Node's types for a TypeScript consumer, pino for the pino
+ * example, the NodeSDK and http instrumentation for the README's instrumentation block.
+ */
+const APP_EXTRAS = ['@types/node@^24', 'pino@^10', '@opentelemetry/sdk-node@^0.301.0', '@opentelemetry/instrumentation-http@^0.301.0'];
 
 /**
  * The packed tarball installed into a fresh app (ESM, `"type": "module"`) with APP_EXTRAS beside

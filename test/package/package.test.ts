@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../../collector/environment.ts';
 import { nodeBinary, oldestAdmittedNode, type PackedApp, packedApp, REPO } from '../helpers/packed-app.ts';
 import { readJsonLines } from '../helpers/tmp.ts';
 
@@ -90,19 +91,17 @@ describe.each(NODES)('on %s', (_, node) => {
     expect(r).toMatchObject({ status: 0, stdout: 'function function\n', stderr: '' });
   });
 
-  it('runs the README quick start verbatim and writes its events', () => {
-    const blocks = codeBlocks(README, 'ts');
-    expect(blocks.length).toBeGreaterThan(0);
-    for (const [i, block] of blocks.entries()) {
+  it('runs every ts and js block of the README verbatim; those that track write their events', () => {
+    const blocks = [...codeBlocks(README, 'ts').map((b) => ['ts', b]), ...codeBlocks(README, 'js').map((b) => ['mjs', b])];
+    expect(blocks.length).toBeGreaterThan(3);
+    for (const [i, [ext, block]] of blocks.entries()) {
       const dir = scratch(`readme-${i}`);
-      writeFileSync(join(dir, 'block.ts'), block);
-      const r = run(node(), ['block.ts'], { cwd: dir });
-      expect(r.stderr).not.toMatch(/Warning|Error/);
-      expect(r.status, r.stderr).toBe(0);
-      if (block.includes('initTracking')) {
-        const events = readJsonLines(join(dir, 'data', 'events.jsonl'));
-        expect(events.length).toBeGreaterThan(0);
-      }
+      writeFileSync(join(dir, `block.${ext}`), block);
+      const r = run(node(), [`block.${ext}`], { cwd: dir });
+      expect(r.status, `README block ${i}:\n${block}\n${r.stderr}`).toBe(0);
+      // Quiet unless something is wrong: at most the dashboard's one line.
+      expect(r.stderr.split('\n').filter((l) => l && !/^unitrack: dashboard at http:\/\/127\.0\.0\.1:\d+\/$/.test(l))).toEqual([]);
+      if (/\btrack\w*\(/.test(block)) expect(readJsonLines(join(dir, 'data', 'events.jsonl')).length).toBeGreaterThan(0);
     }
   });
 
@@ -125,6 +124,15 @@ describe.each(NODES)('on %s', (_, node) => {
     const invalid = run(node(), [bin, 'validate', '--config', 'bad.yaml'], { cwd: dir });
     expect(invalid.status).toBe(3);
     expect(invalid.stderr).toContain('pathh');
+  });
+});
+
+describe('the README', () => {
+  it('lists every environment variable `unitrack --help` lists, and no other', () => {
+    const table = new Set([...README.matchAll(/^\| `((?:OTEL|UNITRACK)_[A-Z_]+)` \|/gm)].map((m) => m[1]));
+    expect(table).toEqual(new Set(ENVIRONMENT.map((v) => v.name)));
+    const help = run(process.execPath, [join(app.dir, 'node_modules', '.bin', 'unitrack'), '--help']).stdout;
+    for (const v of ENVIRONMENT) expect(help).toContain(v.name);
   });
 });
 
@@ -159,11 +167,18 @@ describe('a strict TypeScript consumer', () => {
     writeFileSync(
       join(dir, 'consumer.mts'),
       [
-        "import { initTracking, track, trackError, withCorrelation, flushTracking, shutdownTracking, unitrackProcessor, type TrackEvent } from 'unitrack';",
+        "import { initTracking, track, trackError, trackMcpEvent, withCorrelation, flushTracking, shutdownTracking, unitrackProcessor, getMetrics, listGroups, type GroupSummary, type TrackEvent } from 'unitrack';",
+        "import { ignoreUnitrackRequests } from 'unitrack/instrumentation';",
         "initTracking({ serviceName: 'typed', spanEvents: false });",
         "const event: TrackEvent = { event: 'typed_event', severity: 'high', category: 'task', metadata: { n: 1 } };",
         'track(event);',
         "withCorrelation({ correlationId: 'c-1' }, () => trackError('failed', new Error('x'), { component: 'billing' }));",
+        "trackError({ event: 'typed_keyword', error: new Error('y'), severity: 'critical', metadata: { id: 1 } });",
+        "trackMcpEvent({ event: 'mcp_down', server: 'memory' });",
+        "const groups: GroupSummary[] = await listGroups({ status: 'unresolved', sort: 'count' });",
+        "const metrics = await getMetrics({ range: '1h' });",
+        'const errors: number = metrics.total_errors;',
+        'void groups; void errors; void ignoreUnitrackRequests;',
         'const processor = unitrackProcessor();',
         'void processor;',
         'await flushTracking();',
