@@ -109,7 +109,9 @@ export class OtlpGrpcReceiver implements Receiver {
       );
       this.#address = { address: host, port: bound };
     } catch (error) {
-      throw new StartError('cannot listen on', this.#options.endpoint, error);
+      // grpc-js folds the listen error into its message: recover the code for the usual wording.
+      const code = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES|EPERM|ENOTFOUND)\b/.exec(String((error as Error)?.message))?.[1];
+      throw new StartError('cannot listen on', this.#options.endpoint, code ? { code, message: (error as Error).message } : error);
     }
   }
 

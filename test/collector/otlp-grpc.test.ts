@@ -256,6 +256,16 @@ describe('the OTLP/gRPC receiver', () => {
     await service.shutdown();
   });
 
+  it('names the address when the gRPC port is taken, and the collector does not start', async () => {
+    const first = await gatedCollector(grpcOnly(), { open: true });
+    const second = gatedCollector({
+      ...grpcOnly(),
+      receivers: { otlp: { protocols: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: `127.0.0.1:${first.grpc}` } } } },
+    });
+    await expect(second).rejects.toThrow(`cannot listen on 127.0.0.1:${first.grpc}: address already in use (EADDRINUSE)`);
+    await first.service.shutdown();
+  });
+
   it('drains on shutdown: what was accepted is exported, then the port is closed', async () => {
     const { service, received, grpc } = await gatedCollector(grpcOnly(), { open: true });
     expect((await call(grpc, LOGS, logsRequest('s', 50))).error).toBeUndefined();
