@@ -2,7 +2,7 @@
 // from ESM and CommonJS, its README quick start run verbatim, its bin run from node_modules/.bin,
 // a strict TypeScript consumer type-checked, on the oldest Node that engines admits and on 24.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../collector/environment.ts';
@@ -124,6 +124,54 @@ describe.each(NODES)('on %s', (_, node) => {
     const invalid = run(node(), [bin, 'validate', '--config', 'bad.yaml'], { cwd: dir });
     expect(invalid.status).toBe(3);
     expect(invalid.stderr).toContain('pathh');
+  });
+});
+
+describe('the lifetime, environment and failure rules, from the installed package', () => {
+  /** A script in a fresh directory of the app, run on Node 24; returns the run and its data dir. */
+  function script(name: string, code: string, env: NodeJS.ProcessEnv = {}) {
+    const dir = scratch(name);
+    writeFileSync(join(dir, 'app.mjs'), code);
+    return { r: run(process.execPath, ['app.mjs'], { cwd: dir, env }), dir };
+  }
+
+  it('a script that tracks and never shuts down exits by itself, its events written', () => {
+    const { r, dir } = script(
+      'lifetime',
+      "import { track } from 'unitrack';\nfor (let i = 0; i < 5; i++) track({ event: 'job_done', severity: 'high', message: `job ${i}` });\n",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(readJsonLines(join(dir, 'data', 'events.jsonl')).map((e) => e.message)).toEqual(['job 0', 'job 1', 'job 2', 'job 3', 'job 4']);
+  });
+
+  it('carries OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES into JSON lines', () => {
+    const { r, dir } = script('env', "import { track } from 'unitrack';\ntrack({ event: 'hello' });\n", {
+      OTEL_SERVICE_NAME: 'billing',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,service.version=1.2.3,team=payments',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [line] = readJsonLines(join(dir, 'data', 'events.jsonl'));
+    expect(line).toMatchObject({ service: 'billing', environment: 'staging', version: '1.2.3', resource: { team: 'payments' } });
+  });
+
+  it('OTEL_SDK_DISABLED=true: track() does nothing and nothing starts', () => {
+    const { r, dir } = script('disabled', "import { track } from 'unitrack';\ntrack({ event: 'hello', severity: 'critical' });\n", {
+      OTEL_SDK_DISABLED: 'true',
+    });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('a config that cannot be read is said once on stderr, naming the file, and the app goes on', () => {
+    const { r } = script(
+      'missing-config',
+      "import { initTracking, track } from 'unitrack';\ninitTracking({ config: 'missing.yaml' });\nfor (let i = 0; i < 3; i++) track({ event: 'e' });\nconsole.log('app done');\n",
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('app done\n');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('missing.yaml');
   });
 });
 
