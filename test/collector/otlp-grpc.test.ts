@@ -256,6 +256,21 @@ describe('the OTLP/gRPC receiver', () => {
     await service.shutdown();
   });
 
+  it('answers UNAVAILABLE with RetryInfo to a request waiting for room when the collector starts draining', async () => {
+    const { service, grpc, open } = await gatedCollector(grpcOnly({}, { sending_queue: { queue_size: 10 } }));
+    expect((await call(grpc, LOGS, logsRequest('a', 30))).error).toBeUndefined();
+    const waiting = call(grpc, LOGS, logsRequest('b', 30));
+    const labels = { receiver: 'otlp', signal: 'logs', transport: 'grpc' };
+    while (service.telemetry.value('unitrack_receiver_requests_total', labels) < 2) await new Promise((r) => setTimeout(r, 1));
+    const stopped = service.shutdown();
+    const { error } = await waiting;
+    expect(error?.code).toBe(status.UNAVAILABLE);
+    expect(error?.details).toMatch(/shutting down/);
+    expect(retryDelayOf(error?.metadata.get(STATUS_DETAILS_KEY)[0] as Buffer)).toBe(1000);
+    open();
+    await stopped;
+  });
+
   it('names the address when the gRPC port is taken, and the collector does not start', async () => {
     const first = await gatedCollector(grpcOnly(), { open: true });
     const second = gatedCollector({
