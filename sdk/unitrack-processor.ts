@@ -49,6 +49,10 @@ export class UnitrackProcessor implements LogRecordProcessor {
   #flushedAt = 0;
   #unregisterDrain: (() => void) | undefined;
   readonly #unstarted: Counter;
+  readonly #refused: Counter;
+  /** Records held while their resource's asynchronous attributes settle (see #hold). */
+  #held: PipelineRecord[] = [];
+  #settling: Promise<void> | undefined;
   /** Records this processor was handed, so track() can tell when its records go elsewhere. */
   received = 0;
 
@@ -59,6 +63,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
       'unitrack_sdk_unstarted_dropped_total',
       'Records dropped because the pipeline could not start.',
     );
+    this.#refused = this.telemetry.counter('unitrack_ingest_refused_total', 'Records refused because the ingest queue was full.');
     newest = this;
     this.#disabled = sdkDisabled();
     if (this.#disabled) return;
@@ -110,11 +115,36 @@ export class UnitrackProcessor implements LogRecordProcessor {
       this.#unstarted.add();
       return;
     }
-    service.ingest([PipelineRecord.from(record)]);
+    const copy = PipelineRecord.from(record);
+    if (this.#settling || copy.resource.asyncAttributesPending) this.#hold(service, copy);
+    else service.ingest([copy]);
+  }
+
+  /**
+   * A NodeSDK's default resource detectors settle asynchronously. Processors that read the
+   * resource before then get a diag warning per read and miss the detected attributes, so records
+   * wait (bounded like the ingest queue, in order) until it settles, as the SDK's batch processor
+   * waits before it exports.
+   */
+  #hold(service: Service, record: PipelineRecord): void {
+    if (this.#held.length >= (this.#options.ingestQueueSize ?? 16384)) {
+      this.#refused.add();
+      return;
+    }
+    this.#held.push(record);
+    this.#settling ??= Promise.resolve(record.resource.waitForAsyncAttributes?.())
+      .catch(() => undefined)
+      .then(() => {
+        const held = this.#held;
+        this.#held = [];
+        this.#settling = undefined;
+        service.ingest(held);
+      });
   }
 
   async forceFlush(): Promise<void> {
     this.#flushedAt = this.received;
+    await this.#settling;
     await this.#service?.forceFlush();
   }
 
@@ -124,6 +154,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
     this.#flushedAt = this.received;
     this.#unregisterDrain?.();
     this.#unregisterDrain = undefined;
+    await this.#settling;
     await this.#service?.shutdown();
   }
 }
