@@ -1,5 +1,15 @@
 import { gzipSync } from 'node:zlib';
-import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type ServiceError,
+  type sendUnaryData,
+  status,
+} from '@grpc/grpc-js';
 import { context, SeverityNumber, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
@@ -13,6 +23,7 @@ import { resolveConfig } from '../../collector/config/service-config.ts';
 import { objectSource } from '../../collector/config/source.ts';
 import { retryDelayOf, STATUS_DETAILS_KEY, statusWithRetryInfo } from '../../collector/otlp-receiver/grpc-status.ts';
 import { otlpReceiverConfig } from '../../collector/otlp-receiver/otlp-receiver-factory.ts';
+import { decodeLogsProto } from '../../collector/otlp-receiver/proto-logs.ts';
 import { ProtoReader, ProtoWriter } from '../../collector/otlp-receiver/proto-reader.ts';
 import { Service } from '../../collector/service.ts';
 import { Telemetry } from '../../collector/telemetry.ts';
@@ -341,6 +352,40 @@ describe('the otlp_grpc exporter', () => {
     expect(service.telemetry.value('unitrack_exporter_sent_total', { exporter: 'otlp' })).toBe(20);
     await service.shutdown();
     await downstream.service.shutdown();
+  });
+
+  it('sends its headers as gRPC metadata', async () => {
+    const seen: { tenant?: unknown; records: number }[] = [];
+    const server = new Server();
+    const same = (b: Buffer) => b;
+    server.addService(
+      {
+        Export: {
+          path: LOGS,
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: same,
+          requestDeserialize: same,
+          responseSerialize: same,
+          responseDeserialize: same,
+        },
+      },
+      {
+        Export: (call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) => {
+          seen.push({ tenant: call.metadata.get('x-tenant')[0], records: decodeLogsProto(call.request).records.length });
+          done(null, Buffer.alloc(0));
+        },
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const { service, post } = await forwarder({ endpoint: `127.0.0.1:${port}`, tls: { insecure: true }, headers: { 'x-tenant': 'acme' } });
+    expect(await post('h', 5)).toBe(200);
+    await service.forceFlush();
+    expect(seen).toEqual([{ tenant: 'acme', records: 5 }]);
+    await service.shutdown();
+    server.forceShutdown();
   });
 
   it('retries what a throttling receiver refuses (RESOURCE_EXHAUSTED with RetryInfo) until it is taken: nothing lost', async () => {
