@@ -32,7 +32,7 @@ describe('many dashboard clients', () => {
     const slow: Socket[] = [];
     for (let i = 0; i < SLOW; i++) {
       const s = connect(port, '127.0.0.1');
-      s.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+      s.write(`GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
       s.pause();
       slow.push(s);
     }
