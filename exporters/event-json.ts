@@ -145,7 +145,7 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
   set('fingerprint', str(a[A.ATTR_FINGERPRINT]));
   set('group_count', num(a[A.ATTR_GROUP_COUNT]));
   const sc = record.spanContext;
-  if (sc && sc.traceId && sc.traceId !== INVALID_TRACE) {
+  if (sc?.traceId && sc.traceId !== INVALID_TRACE) {
     out.trace_id = sc.traceId;
     set('span_id', str(sc.spanId));
   }

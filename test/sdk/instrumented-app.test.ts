@@ -94,7 +94,7 @@ describe.each(['--import', 'NODE_OPTIONS'] as const)('an application started wit
   it("reads the resource only once the NodeSDK's asynchronous detectors have settled: no warning, detected attributes kept", () => {
     expect(run.stderr()).not.toContain('Accessing resource attributes before async attributes settled');
     const line = readJsonLines(join(run.dir, 'events.jsonl')).find((l) => l.event === 'app_started');
-    expect((line?.resource as Record<string, unknown>)['process.pid']).toEqual(expect.any(Number));
+    expect(line?.resource).toMatchObject({ 'process.pid': expect.any(Number) });
   });
 
   it("has only its own request in its traces, none of unitrack's traffic", () => {
