@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
-import { BAGGAGE_CORRELATION_ID, BAGGAGE_REQUEST_ID } from './attributes.ts';
+import { BAGGAGE_CORRELATION_ID, BAGGAGE_REQUEST_ID } from '../model/attributes.ts';
 import { trackingState } from './state.ts';
 
 export interface Correlation {

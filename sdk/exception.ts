@@ -1,4 +1,4 @@
-import * as A from './attributes.ts';
+import * as A from '../model/attributes.ts';
 
 const MAX_CAUSES = 5;
 

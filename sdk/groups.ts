@@ -1,4 +1,3 @@
-import type { Service } from '../collector/service.ts';
 import {
   changeGroupStatus,
   type DashboardStats,
@@ -9,6 +8,7 @@ import {
   RANGE_ERROR,
   rangeMs,
 } from '../exporters/dashboard/dashboard-queries.ts';
+import type { Service } from '../pipeline/service.ts';
 import { GROUP_STORE_KEY } from '../processors/fingerprint/fingerprint-factory.ts';
 import type { GroupStore } from '../processors/fingerprint/group-store.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupSummary } from '../processors/fingerprint/group-types.ts';

@@ -4,9 +4,9 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { ConfigInput } from '../collector/config/load-config.ts';
-import { Telemetry } from '../collector/telemetry.ts';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './attributes.ts';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '../model/attributes.ts';
+import { Telemetry } from '../model/telemetry.ts';
+import type { ConfigInput } from '../pipeline/config/load-config.ts';
 import { installDiagLogger } from './diag-logger.ts';
 import { registerExitDrain } from './exit-drain.ts';
 import { envResource, type OtlpProtocol, otlpLogsExporterRequested, otlpSettings, sdkDisabled } from './otel-env.ts';

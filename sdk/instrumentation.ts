@@ -3,7 +3,7 @@
  * This module loads nothing but the port registry, so an instrumentation file may import it early.
  */
 import type { IncomingMessage } from 'node:http';
-import { isUnitrackPort } from '../collector/listening-ports.ts';
+import { isUnitrackPort } from '../pipeline/listening-ports.ts';
 
 /**
  * An `ignoreIncomingRequestHook` for `@opentelemetry/instrumentation-http`: true for requests to

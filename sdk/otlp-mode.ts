@@ -7,8 +7,8 @@ import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Telemetry } from '../collector/telemetry.ts';
-import { ExportQueue } from '../exporters/export-queue.ts';
+import type { Telemetry } from '../model/telemetry.ts';
+import { ExportQueue } from '../pipeline/export-queue.ts';
 import type { OtlpSettings } from './otel-env.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { diag, type Logger, logs } from '@opentelemetry/api';
-import type { Counter, Telemetry } from '../collector/telemetry.ts';
+import type { Counter, Telemetry } from '../model/telemetry.ts';
 import { sdkDisabled } from './otel-env.ts';
 
 /** What `track()` needs on its hot path, built once on first use. */

@@ -2,10 +2,10 @@ import { type AttributeValue, context, diag, type LogRecord, propagation, trace 
 
 type LogAttributes = NonNullable<LogRecord['attributes']>;
 
-import * as A from './attributes.ts';
+import * as A from '../model/attributes.ts';
+import { parseSeverity, SEVERITY_NUMBER, SEVERITY_TEXT, type Severity, type SeverityInput } from '../model/severity.ts';
 import { exceptionAttributes } from './exception.ts';
 import { clipString, type SanitizeStats, toAnyValue } from './sanitize.ts';
-import { parseSeverity, SEVERITY_NUMBER, SEVERITY_TEXT, type Severity, type SeverityInput } from './severity.ts';
 import { trackingState } from './state.ts';
 
 /** One tracking call (DESIGN.md, Records). */

@@ -1,11 +1,11 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ConfigError } from '../collector/config/config-error.ts';
-import { type ConfigInput, loadServiceConfig } from '../collector/config/load-config.ts';
-import type { ServiceConfig } from '../collector/config/service-config.ts';
-import { PipelineRecord } from '../collector/record.ts';
-import { Service } from '../collector/service.ts';
-import { type Counter, Telemetry } from '../collector/telemetry.ts';
+import { PipelineRecord } from '../model/record.ts';
+import { type Counter, Telemetry } from '../model/telemetry.ts';
+import { ConfigError } from '../pipeline/config/config-error.ts';
+import { type ConfigInput, loadServiceConfig } from '../pipeline/config/load-config.ts';
+import type { ServiceConfig } from '../pipeline/config/service-config.ts';
+import { Service } from '../pipeline/service.ts';
 import { installDiagLogger, reportSoon } from './diag-logger.ts';
 import { registerExitDrain } from './exit-drain.ts';
 import { sdkDisabled } from './otel-env.ts';

@@ -1,8 +1,8 @@
 import { TraceFlags } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { Host } from '../../collector/component.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { Telemetry } from '../../model/telemetry.ts';
+import type { Host } from '../../pipeline/component.ts';
 import { type BenchEvent, benchEvent, otelAttributes, SEVERITY_NUMBER, SEVERITY_TEXT } from './events.ts';
 
 export const benchResource = resourceFromAttributes({ 'service.name': 'bench', 'service.version': '1.0.0' });

@@ -6,16 +6,16 @@
 import { type Attributes, TraceFlags } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { Host, ProcessorFactory } from '../../collector/component.ts';
-import { defaultRegistry } from '../../collector/components.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { routingFactory } from '../../collector/routing/routing-factory.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import { routingFactory } from '../../connectors/routing/routing-factory.ts';
+import { ATTR_CATEGORY, ATTR_COMPONENT, ATTR_EXCEPTION_MESSAGE, ATTR_FINGERPRINT, ATTR_USER_ID } from '../../model/attributes.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../../model/severity.ts';
+import { Telemetry } from '../../model/telemetry.ts';
+import type { Host, ProcessorFactory } from '../../pipeline/component.ts';
 import { rateLimiterFactory } from '../../processors/rate-limiter/rate-limiter-factory.ts';
 import { redactionFactory } from '../../processors/redaction/redaction-factory.ts';
 import { samplerFactory } from '../../processors/sampler/sampler-factory.ts';
-import { ATTR_CATEGORY, ATTR_COMPONENT, ATTR_EXCEPTION_MESSAGE, ATTR_FINGERPRINT, ATTR_USER_ID } from '../../sdk/attributes.ts';
-import { SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../../sdk/severity.ts';
 import type { Row, SubjectResult } from '../lib/types.ts';
 
 let N = 0;

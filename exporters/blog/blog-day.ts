@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { clock } from './blog-line.ts';
 
 interface Repeat {

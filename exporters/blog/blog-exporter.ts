@@ -2,12 +2,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join } from 'node:path';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { Description } from '../../collector/component.ts';
-import { recordTimeMs } from '../../collector/record.ts';
-import { checkWritableDirectory } from '../../collector/start-up.ts';
-import { type Counter, Telemetry } from '../../collector/telemetry.ts';
-import * as A from '../../sdk/attributes.ts';
-import { severityOf } from '../../sdk/severity.ts';
+import * as A from '../../model/attributes.ts';
+import { recordTimeMs } from '../../model/record.ts';
+import { severityOf } from '../../model/severity.ts';
+import { type Counter, Telemetry } from '../../model/telemetry.ts';
+import type { Description } from '../../pipeline/component.ts';
+import { checkWritableDirectory } from '../../pipeline/start-up.ts';
 import { BlogDay, parseDayFile } from './blog-day.ts';
 import { blogLine, day } from './blog-line.ts';
 

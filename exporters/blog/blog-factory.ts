@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
 import { BlogExporter } from './blog-exporter.ts';
 
 export const blogConfig = z.strictObject({

@@ -1,7 +1,7 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { bodyText, recordTimeMs } from '../../collector/record.ts';
-import * as A from '../../sdk/attributes.ts';
-import { SEVERITY_TEXT, severityOf } from '../../sdk/severity.ts';
+import * as A from '../../model/attributes.ts';
+import { bodyText, recordTimeMs } from '../../model/record.ts';
+import { SEVERITY_TEXT, severityOf } from '../../model/severity.ts';
 
 /** UTC clock time of a millisecond timestamp: the blog's days and times are UTC. */
 export function clock(ms: number): string {

@@ -1,8 +1,8 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { Description, Host } from '../../collector/component.ts';
-import { checkWritableStore, httpUrl, StartError } from '../../collector/start-up.ts';
-import { toEventJson } from '../event-json.ts';
+import { toEventJson } from '../../model/event-json.ts';
+import type { Description, Host } from '../../pipeline/component.ts';
+import { checkWritableStore, httpUrl, StartError } from '../../pipeline/start-up.ts';
 import { DashboardServer } from './dashboard-server.ts';
 import { EventStore } from './event-store.ts';
 import { StreamHub } from './stream-hub.ts';

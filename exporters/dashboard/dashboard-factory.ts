@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
-import { splitEndpoint } from '../../collector/otlp-receiver/otlp-receiver.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
+import { splitEndpoint } from '../../receivers/otlp/otlp-receiver.ts';
 import { isLoopback } from './auth.ts';
 import { DashboardExporter } from './dashboard-exporter.ts';
 

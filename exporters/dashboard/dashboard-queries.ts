@@ -1,4 +1,4 @@
-import type { Telemetry } from '../../collector/telemetry.ts';
+import type { Telemetry } from '../../model/telemetry.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import {
   type DashboardMetrics,

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
-import type { EventJson } from '../event-json.ts';
+import type { EventJson } from '../../model/event-json.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
 
 /** An event as the dashboard stores and streams it: the JSON lines object plus its stream id. */
 export interface StoredEvent {

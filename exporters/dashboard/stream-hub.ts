@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Counter, Telemetry } from '../../collector/telemetry.ts';
-import type { Severity } from '../../sdk/severity.ts';
+import type { Severity } from '../../model/severity.ts';
+import type { Counter, Telemetry } from '../../model/telemetry.ts';
 import type { StoredEvent } from './event-store.ts';
 
 export interface StreamFilter {

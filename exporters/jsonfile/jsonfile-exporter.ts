@@ -1,10 +1,10 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { Description, Host } from '../../collector/component.ts';
-import { checkWritableFile } from '../../collector/start-up.ts';
-import type { Counter } from '../../collector/telemetry.ts';
-import { toEventLine } from '../event-json.ts';
+import { toEventLine } from '../../model/event-json.ts';
+import type { Counter } from '../../model/telemetry.ts';
+import type { Description, Host } from '../../pipeline/component.ts';
+import { checkWritableFile } from '../../pipeline/start-up.ts';
 import type { JsonLinesWriter } from './json-lines-writer.ts';
 import { otlpJsonLine } from './otlp-json.ts';
 

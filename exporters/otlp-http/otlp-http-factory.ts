@@ -1,8 +1,8 @@
 import { OTLPLogExporter as OTLPLogExporterJson } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OTLPLogExporterProto } from '@opentelemetry/exporter-logs-otlp-proto';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
 
 export const otlpHttpConfig = z
   .strictObject({

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
-import { GrpcCode, retryDelayOf, STATUS_DETAILS_KEY } from '../../collector/otlp-receiver/grpc-status.ts';
-import { StartError } from '../../collector/start-up.ts';
+import { GrpcCode, retryDelayOf, STATUS_DETAILS_KEY } from '../../model/wire/grpc-status.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
+import { StartError } from '../../pipeline/start-up.ts';
 import { type Classify, RetryingExporter } from './retrying-exporter.ts';
 
 const ENDPOINT = /^(?:(https?):\/\/)?(\[[^\]\s]+\]|[^\s/:[\]]+):(\d+)\/?$/;

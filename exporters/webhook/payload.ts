@@ -1,6 +1,6 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import * as A from '../../sdk/attributes.ts';
-import { type EventJson, toEventJson } from '../event-json.ts';
+import * as A from '../../model/attributes.ts';
+import { type EventJson, toEventJson } from '../../model/event-json.ts';
 
 export type PayloadFormat = 'standard' | 'slack' | 'plain';
 

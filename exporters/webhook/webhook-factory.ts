@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
-import { checkWritableDirectory } from '../../collector/start-up.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
+import { checkWritableDirectory } from '../../pipeline/start-up.ts';
 import { secretKey } from './signature.ts';
 import { WebhookExporter } from './webhook-exporter.ts';
 

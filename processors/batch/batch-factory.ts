@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ProcessorFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
+import type { ProcessorFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
 import { BatchProcessor } from './batch-processor.ts';
 
 /** otelcol's batch processor keys and defaults; `metadata_keys` (per-client batches) is not supported. */

@@ -1,5 +1,5 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type { Counter, Telemetry } from '../../collector/telemetry.ts';
+import type { Counter, Telemetry } from '../../model/telemetry.ts';
 
 export interface BatchOptions {
   /** A batch is sent once it holds this many records; 0: only the timeout sends. */

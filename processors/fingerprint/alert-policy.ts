@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import type { Group } from './group-store.ts';
 
 export type AlertReason = 'regression' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Description, ProcessorFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
-import { SEVERITIES } from '../../sdk/severity.ts';
+import { SEVERITIES } from '../../model/severity.ts';
+import type { Description, ProcessorFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
 import { AlertPolicy } from './alert-policy.ts';
 import { FingerprintProcessor } from './fingerprint-processor.ts';
 import { MessageNormalizer } from './message-normalizer.ts';

@@ -1,9 +1,9 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { bodyText, recordTimeMs } from '../../collector/record.ts';
-import type { Counter, Telemetry } from '../../collector/telemetry.ts';
-import { toEventJson } from '../../exporters/event-json.ts';
-import * as A from '../../sdk/attributes.ts';
-import { severityOf } from '../../sdk/severity.ts';
+import * as A from '../../model/attributes.ts';
+import { toEventJson } from '../../model/event-json.ts';
+import { bodyText, recordTimeMs } from '../../model/record.ts';
+import { severityOf } from '../../model/severity.ts';
+import type { Counter, Telemetry } from '../../model/telemetry.ts';
 import type { AlertPolicy } from './alert-policy.ts';
 import { computeFingerprint, customFingerprint } from './fingerprint.ts';
 import type { GroupStore } from './group-store.ts';

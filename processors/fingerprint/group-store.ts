@@ -2,10 +2,10 @@ import { extname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { openDatabase } from '../../collector/start-up.ts';
-import { workerStartOptions } from '../../collector/worker-options.ts';
-import type { EventJson } from '../../exporters/event-json.ts';
-import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
+import type { EventJson } from '../../model/event-json.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
+import { openDatabase } from '../../pipeline/start-up.ts';
+import { workerStartOptions } from '../../pipeline/worker-options.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from './group-types.ts';
 import {
   applyBatch,

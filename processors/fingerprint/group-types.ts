@@ -1,5 +1,5 @@
-import type { EventJson } from '../../exporters/event-json.ts';
-import type { Severity } from '../../sdk/severity.ts';
+import type { EventJson } from '../../model/event-json.ts';
+import type { Severity } from '../../model/severity.ts';
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'ignored';
 export const GROUP_STATUSES: readonly GroupStatus[] = ['unresolved', 'resolved', 'ignored'];

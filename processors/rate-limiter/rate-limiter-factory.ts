@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ProcessorFactory } from '../../collector/component.ts';
-import { duration } from '../../collector/config/duration.ts';
+import type { ProcessorFactory } from '../../pipeline/component.ts';
+import { duration } from '../../pipeline/config/duration.ts';
 import { RateLimiterProcessor } from './rate-limiter-processor.ts';
 
 const positive = duration.refine((ms) => ms > 0, 'a window must be longer than 0');

@@ -1,7 +1,7 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { bodyText, PipelineRecord } from '../../collector/record.ts';
-import type { Counter, Telemetry } from '../../collector/telemetry.ts';
-import { ATTR_ALERT_REASON, ATTR_FINGERPRINT, ATTR_GROUP_COUNT, ATTR_SUPPRESSED } from '../../sdk/attributes.ts';
+import { ATTR_ALERT_REASON, ATTR_FINGERPRINT, ATTR_GROUP_COUNT, ATTR_SUPPRESSED } from '../../model/attributes.ts';
+import { bodyText, PipelineRecord } from '../../model/record.ts';
+import type { Counter, Telemetry } from '../../model/telemetry.ts';
 
 /** On a summary record: `group` (one group's per-group limit) or `global` (the overall limit). */
 export const ATTR_SUPPRESSED_SCOPE = 'unitrack.suppressed.scope';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProcessorFactory } from '../../collector/component.ts';
+import type { ProcessorFactory } from '../../pipeline/component.ts';
 import { RedactionProcessor } from './redaction-processor.ts';
 
 export const redactionConfig = z.strictObject({

@@ -1,6 +1,6 @@
 import type { AnyValue } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type { Counter, Telemetry } from '../../collector/telemetry.ts';
+import type { Counter, Telemetry } from '../../model/telemetry.ts';
 import { isCardNumber, KINDS, type Kind, SecretScanner } from './secret-patterns.ts';
 import { KeyClassifier } from './sensitive-keys.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProcessorFactory } from '../../collector/component.ts';
+import type { ProcessorFactory } from '../../pipeline/component.ts';
 import { SamplerProcessor } from './sampler-processor.ts';
 
 const rate = (d: number) => z.number().min(0).max(1).default(d);

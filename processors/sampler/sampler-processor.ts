@@ -1,7 +1,7 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type { Counter, Telemetry } from '../../collector/telemetry.ts';
-import { ATTR_ALERT_REASON, ATTR_GROUP_COUNT, ATTR_SAMPLE_RATE } from '../../sdk/attributes.ts';
-import { SEVERITIES, type Severity, severityOf } from '../../sdk/severity.ts';
+import { ATTR_ALERT_REASON, ATTR_GROUP_COUNT, ATTR_SAMPLE_RATE } from '../../model/attributes.ts';
+import { SEVERITIES, type Severity, severityOf } from '../../model/severity.ts';
+import type { Counter, Telemetry } from '../../model/telemetry.ts';
 import { isValidTraceId, keepTrace, stableUnit, type Threshold, thresholdFor } from './consistent-probability.ts';
 
 export interface SamplerOptions {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../collector/service.ts';
+import type { Service } from '../../pipeline/service.ts';
 import { dashboardService, record } from '../dashboard/helpers.ts';
 
 // A real browser, a page on another origin: it can neither change the dashboard (resolve a

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../collector/service.ts';
+import type { Service } from '../../pipeline/service.ts';
 import { dashboardService, record, waitFor } from '../dashboard/helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

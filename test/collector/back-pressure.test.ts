@@ -4,11 +4,11 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { defaultRegistry } from '../../collector/components.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { objectSource } from '../../collector/config/source.ts';
-import { Service, type ServiceOptions } from '../../collector/service.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { objectSource } from '../../pipeline/config/source.ts';
+import { Service, type ServiceOptions } from '../../pipeline/service.ts';
 
 /**
  * A collector whose one exporter, `gate`, holds every batch until `open()`; what it was given is

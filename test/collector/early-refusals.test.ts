@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Host, IngestSink } from '../../collector/component.ts';
-import { OtlpReceiver } from '../../collector/otlp-receiver/otlp-receiver.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { Telemetry } from '../../model/telemetry.ts';
+import type { Host, IngestSink } from '../../pipeline/component.ts';
+import { OtlpReceiver } from '../../receivers/otlp/otlp-receiver.ts';
 
 // Every refusal reaches a real client as a status, never as a reset connection: the receiver
 // reads what is left of the body within the wire limit before it answers, or answers with

@@ -1,12 +1,12 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { defaultRegistry } from '../../collector/components.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { objectSource } from '../../collector/config/source.ts';
-import type { OtlpProtocols } from '../../collector/otlp-receiver/otlp-protocols.ts';
-import { Service, type ServiceOptions } from '../../collector/service.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { objectSource } from '../../pipeline/config/source.ts';
+import { Service, type ServiceOptions } from '../../pipeline/service.ts';
+import type { OtlpProtocols } from '../../receivers/otlp/otlp-protocols.ts';
 
 /**
  * A collector whose exporter `gate` holds every batch until `open()` (open from the start with

@@ -1,12 +1,12 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { defaultRegistry } from '../../collector/components.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { objectSource } from '../../collector/config/source.ts';
-import { Service, ServiceStartError } from '../../collector/service.ts';
-import { StartError } from '../../collector/start-up.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { objectSource } from '../../pipeline/config/source.ts';
+import { Service, ServiceStartError } from '../../pipeline/service.ts';
+import { StartError } from '../../pipeline/start-up.ts';
 import { canBind, freePort } from './collector-process.ts';
 
 /** Gates the test opens by hand: the exporter's start, and its flush (which holds the drain). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLogsJson } from '../../collector/otlp-receiver/json-decode.ts';
-import { readAnyValue } from '../../collector/otlp-receiver/proto-logs.ts';
-import { ProtoReader } from '../../collector/otlp-receiver/proto-reader.ts';
-import { toEventLine } from '../../exporters/event-json.ts';
+import { toEventLine } from '../../model/event-json.ts';
+import { ProtoReader } from '../../model/wire/proto-reader.ts';
+import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
+import { readAnyValue } from '../../receivers/otlp/proto-logs.ts';
 
 // AnyValue int64 and bytes as the OpenTelemetry Python SDK sends them (found by
 // test/interop/python-sdk.test.ts): Python ints past 2^53 are common as IDs.

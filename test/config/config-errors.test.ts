@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultRegistry } from '../../collector/components.ts';
-import { ConfigError } from '../../collector/config/config-error.ts';
-import { didYouMean, nearest } from '../../collector/config/did-you-mean.ts';
-import { expandEnv, type UnsetVariable } from '../../collector/config/expand-env.ts';
-import { resolveConfig, type ServiceConfig } from '../../collector/config/service-config.ts';
-import { parseConfigText, readConfigFiles } from '../../collector/config/source.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import { ConfigError } from '../../pipeline/config/config-error.ts';
+import { didYouMean, nearest } from '../../pipeline/config/did-you-mean.ts';
+import { expandEnv, type UnsetVariable } from '../../pipeline/config/expand-env.ts';
+import { resolveConfig, type ServiceConfig } from '../../pipeline/config/service-config.ts';
+import { parseConfigText, readConfigFiles } from '../../pipeline/config/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'unitrack.ts');

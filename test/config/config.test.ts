@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultRegistry } from '../../collector/components.ts';
-import { ConfigError } from '../../collector/config/config-error.ts';
-import { parseDuration } from '../../collector/config/duration.ts';
-import { expandEnv } from '../../collector/config/expand-env.ts';
-import { DEFAULT_CONFIG_PATH, loadServiceConfig } from '../../collector/config/load-config.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { parseConfigText, readConfigFiles } from '../../collector/config/source.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import { ConfigError } from '../../pipeline/config/config-error.ts';
+import { parseDuration } from '../../pipeline/config/duration.ts';
+import { expandEnv } from '../../pipeline/config/expand-env.ts';
+import { DEFAULT_CONFIG_PATH, loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { parseConfigText, readConfigFiles } from '../../pipeline/config/source.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function issuesOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../collector/config/config-error.ts';
-import { loadServiceConfig } from '../../collector/config/load-config.ts';
-import type { Service } from '../../collector/service.ts';
+import { ConfigError } from '../../pipeline/config/config-error.ts';
+import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import type { Service } from '../../pipeline/service.ts';
 import { dashboardService, readStream, record, waitFor } from './helpers.ts';
 
 let service: Service;

@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { loadServiceConfig } from '../../collector/config/load-config.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Service } from '../../collector/service.ts';
 import type { DashboardExporter } from '../../exporters/dashboard/dashboard-exporter.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { Service } from '../../pipeline/service.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /** A pipeline with the fingerprint processor and the dashboard on a free port. */

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigError } from '../../collector/config/config-error.ts';
-import { loadServiceConfig } from '../../collector/config/load-config.ts';
-import { Service } from '../../collector/service.ts';
+import type { ConfigError } from '../../pipeline/config/config-error.ts';
+import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { Service } from '../../pipeline/service.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { record, waitFor } from './helpers.ts';
 

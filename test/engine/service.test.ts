@@ -3,14 +3,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ConnectorFactory, ExporterFactory, ProcessorFactory } from '../../collector/component.ts';
-import type { ConfigError } from '../../collector/config/config-error.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { objectSource } from '../../collector/config/source.ts';
-import { otlpReceiverFactory } from '../../collector/otlp-receiver/otlp-receiver-factory.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Registry } from '../../collector/registry.ts';
-import { Service } from '../../collector/service.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import type { ConnectorFactory, ExporterFactory, ProcessorFactory } from '../../pipeline/component.ts';
+import type { ConfigError } from '../../pipeline/config/config-error.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { objectSource } from '../../pipeline/config/source.ts';
+import { Registry } from '../../pipeline/registry.ts';
+import { Service } from '../../pipeline/service.ts';
+import { otlpReceiverFactory } from '../../receivers/otlp/otlp-receiver-factory.ts';
 
 /** Test components: an exporter that remembers, one that never answers, a tagging and a throwing processor, a splitter. */
 const sinks = new Map<string, ReadableLogRecord[]>();

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { PipelineRecord, recordTimeMs } from '../../collector/record.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
 import { BlogDay } from '../../exporters/blog/blog-day.ts';
 import { BlogExporter } from '../../exporters/blog/blog-exporter.ts';
 import { blogLine } from '../../exporters/blog/blog-line.ts';
-import { severityOf } from '../../sdk/severity.ts';
+import { PipelineRecord, recordTimeMs } from '../../model/record.ts';
+import { severityOf } from '../../model/severity.ts';
+import { Telemetry } from '../../model/telemetry.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const T = Date.UTC(2026, 10, 22, 18, 3, 12);

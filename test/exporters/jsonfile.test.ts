@@ -6,11 +6,11 @@ import { createInterface } from 'node:readline';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../collector/config/load-config.ts';
-import { decodeLogsJson } from '../../collector/otlp-receiver/json-decode.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Service } from '../../collector/service.ts';
 import { JsonLinesWriter, type RotationOptions } from '../../exporters/jsonfile/json-lines-writer.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { Service } from '../../pipeline/service.ts';
+import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);

@@ -4,13 +4,13 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { ExporterFactory } from '../../collector/component.ts';
-import { defaultRegistry } from '../../collector/components.ts';
-import { ConfigError } from '../../collector/config/config-error.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { objectSource } from '../../collector/config/source.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Service } from '../../collector/service.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import type { ExporterFactory } from '../../pipeline/component.ts';
+import { ConfigError } from '../../pipeline/config/config-error.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { objectSource } from '../../pipeline/config/source.ts';
+import { Service } from '../../pipeline/service.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 // `sending_queue` is one schema, read by the engine for every exporter: each documented setting

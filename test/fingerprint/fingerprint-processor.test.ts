@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../collector/config/load-config.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Service } from '../../collector/service.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { Service } from '../../pipeline/service.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 

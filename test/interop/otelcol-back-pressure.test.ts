@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventJson } from '../../exporters/event-json.ts';
+import type { EventJson } from '../../model/event-json.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { type Child, freePort, httpSink, otelcolBinary, Processes, startOtelcol, startUnitrack, waitFor } from './helpers/otelcol.ts';
 

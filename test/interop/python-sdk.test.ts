@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventJson } from '../../exporters/event-json.ts';
+import type { EventJson } from '../../model/event-json.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { pythonOtelVenv, type RunResult, runPython } from './helpers/python.ts';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventJson } from '../../exporters/event-json.ts';
+import type { EventJson } from '../../model/event-json.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { type Child, freePort, Processes, startUnitrack } from './helpers/otelcol.ts';
 import { runTelemetrygen, telemetrygenBinary } from './helpers/telemetrygen.ts';

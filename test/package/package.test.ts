@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENT } from '../../collector/environment.ts';
+import { ENVIRONMENT } from '../../cli/environment.ts';
 import { nodeBinary, oldestAdmittedNode, type PackedApp, packedApp, REPO } from '../helpers/packed-app.ts';
 import { readJsonLines } from '../helpers/tmp.ts';
 

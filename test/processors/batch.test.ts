@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { Telemetry } from '../../model/telemetry.ts';
 import { batchConfig } from '../../processors/batch/batch-factory.ts';
 import { type BatchOptions, BatchProcessor } from '../../processors/batch/batch-processor.ts';
 import { Collect, rec } from './harness.ts';

@@ -1,10 +1,10 @@
 import { type AnyValue, type Attributes, TraceFlags } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type { Host } from '../../collector/component.ts';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
-import { SEVERITY_NUMBER, SEVERITY_TEXT, type Severity } from '../../sdk/severity.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { SEVERITY_NUMBER, SEVERITY_TEXT, type Severity } from '../../model/severity.ts';
+import { Telemetry } from '../../model/telemetry.ts';
+import type { Host } from '../../pipeline/component.ts';
 
 /** A last stage that remembers what reached it. */
 export class Collect implements LogRecordProcessor {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultRegistry } from '../../collector/components.ts';
-import { resolveConfig } from '../../collector/config/service-config.ts';
-import { objectSource } from '../../collector/config/source.ts';
-import { Service } from '../../collector/service.ts';
-import { ATTR_ALERT_REASON, ATTR_FINGERPRINT, ATTR_GROUP_COUNT } from '../../sdk/attributes.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import { ATTR_ALERT_REASON, ATTR_FINGERPRINT, ATTR_GROUP_COUNT } from '../../model/attributes.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { objectSource } from '../../pipeline/config/source.ts';
+import { Service } from '../../pipeline/service.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { randomTraceId, rec } from './harness.ts';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PipelineRecord } from '../../collector/record.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { ATTR_ALERT_REASON, ATTR_FINGERPRINT, ATTR_SUPPRESSED } from '../../model/attributes.ts';
+import type { PipelineRecord } from '../../model/record.ts';
+import { Telemetry } from '../../model/telemetry.ts';
 import { rateLimiterConfig } from '../../processors/rate-limiter/rate-limiter-factory.ts';
 import { ATTR_SUPPRESSED_SCOPE, type Limit, RateLimiterProcessor } from '../../processors/rate-limiter/rate-limiter-processor.ts';
-import { ATTR_ALERT_REASON, ATTR_FINGERPRINT, ATTR_SUPPRESSED } from '../../sdk/attributes.ts';
 import { Collect, rec } from './harness.ts';
 
 const OFF: Limit = { limit: 0, window: 60_000 };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE } from '../../model/attributes.ts';
+import { Telemetry } from '../../model/telemetry.ts';
 import { redactionConfig } from '../../processors/redaction/redaction-factory.ts';
 import { type RedactionOptions, RedactionProcessor } from '../../processors/redaction/redaction-processor.ts';
 import { isCardNumber, luhn } from '../../processors/redaction/secret-patterns.ts';
 import { isSensitiveKey } from '../../processors/redaction/sensitive-keys.ts';
-import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE } from '../../sdk/attributes.ts';
 import { Collect, type RecordSpec, rec } from './harness.ts';
 
 const M = '[REDACTED]';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Telemetry } from '../../collector/telemetry.ts';
+import { ATTR_ALERT_REASON, ATTR_GROUP_COUNT, ATTR_SAMPLE_RATE } from '../../model/attributes.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
+import { Telemetry } from '../../model/telemetry.ts';
 import { isValidTraceId, keepTrace, stableUnit, thresholdFor } from '../../processors/sampler/consistent-probability.ts';
 import { samplerConfig } from '../../processors/sampler/sampler-factory.ts';
 import { SamplerProcessor } from '../../processors/sampler/sampler-processor.ts';
-import { ATTR_ALERT_REASON, ATTR_GROUP_COUNT, ATTR_SAMPLE_RATE } from '../../sdk/attributes.ts';
-import { SEVERITIES, type Severity } from '../../sdk/severity.ts';
 import { Collect, randomTraceId, rec } from './harness.ts';
 
 const defaults = samplerConfig.parse({}).rates;

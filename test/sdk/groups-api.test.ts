@@ -3,8 +3,8 @@ import { logs } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PipelineRecord } from '../../collector/record.ts';
-import type { Service } from '../../collector/service.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import type { Service } from '../../pipeline/service.ts';
 import {
   cleanup,
   clearGroups,

@@ -3,9 +3,9 @@ import { createServer, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../collector/config/load-config.ts';
-import { registerListeningPort, unitrackPorts } from '../../collector/listening-ports.ts';
-import { Service } from '../../collector/service.ts';
+import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { registerListeningPort, unitrackPorts } from '../../pipeline/listening-ports.ts';
+import { Service } from '../../pipeline/service.ts';
 import { ignoreUnitrackRequests } from '../../sdk/index.ts';
 import { tempDir } from '../helpers/tmp.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keptFlags, splitNodeOptions, workerStartOptions } from '../../collector/worker-options.ts';
+import { keptFlags, splitNodeOptions, workerStartOptions } from '../../pipeline/worker-options.ts';
 
 describe("unitrack's worker start-up flags", () => {
   it("drop the application's start-up files and keep loading and warning flags", () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { decodeLogsJson } from '../../collector/otlp-receiver/json-decode.ts';
-import { decodeLogsProto } from '../../collector/otlp-receiver/proto-logs.ts';
-import { ProtoWriter } from '../../collector/otlp-receiver/proto-reader.ts';
 import { secretKey, sign } from '../../exporters/webhook/signature.ts';
+import { ProtoWriter } from '../../model/wire/proto-reader.ts';
+import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
+import { decodeLogsProto } from '../../receivers/otlp/proto-logs.ts';
 import { FULL, recordResult } from '../helpers/reliability-summary.ts';
 
 /** LogsData { resource_logs { scope_logs { log_records: records } } } */

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PipelineRecord } from '../../collector/record.ts';
-import { Telemetry } from '../../collector/telemetry.ts';
 import { WebhookExporter, type WebhookExporterOptions } from '../../exporters/webhook/webhook-exporter.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { Telemetry } from '../../model/telemetry.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;

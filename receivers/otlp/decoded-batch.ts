@@ -1,4 +1,4 @@
-import type { PipelineRecord } from '../record.ts';
+import type { PipelineRecord } from '../../model/record.ts';
 
 /** What a decoder produced: records, and how many items it rejected and why (partial success). */
 export interface DecodedBatch {

@@ -1,7 +1,7 @@
 import type { AnyValue, Attributes, HrTime, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { PipelineRecord } from '../record.ts';
+import { PipelineRecord } from '../../model/record.ts';
 
 /**
  * Which span events become records: those carrying an exception (`exception.*` attributes or the

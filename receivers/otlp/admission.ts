@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IngestSink } from '../component.ts';
-import type { Counter, Labels, Telemetry } from '../telemetry.ts';
+import type { Counter, Labels, Telemetry } from '../../model/telemetry.ts';
+import type { IngestSink } from '../../pipeline/component.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
 
 export type Signal = 'logs' | 'traces';

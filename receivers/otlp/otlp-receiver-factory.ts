@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ReceiverFactory } from '../component.ts';
+import type { ReceiverFactory } from '../../pipeline/component.ts';
 import { OtlpGrpcReceiver } from './grpc-server.ts';
 import { OtlpProtocols } from './otlp-protocols.ts';
 import { OtlpReceiver, splitEndpoint } from './otlp-receiver.ts';

@@ -1,14 +1,14 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { ExportQueue } from '../exporters/export-queue.ts';
+import type { PipelineRecord } from '../model/record.ts';
+import { Telemetry } from '../model/telemetry.ts';
 import { BatchProcessor } from '../processors/batch/batch-processor.ts';
 import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
+import { ExportQueue } from './export-queue.ts';
 import { CopyingStage, Fanout } from './fanout.ts';
 import { GuardedProcessor } from './guarded-processor.ts';
 import { IngestQueue } from './ingest-queue.ts';
-import type { PipelineRecord } from './record.ts';
-import { Telemetry } from './telemetry.ts';
 
 /** One component as the service tracks it for start-up, `/healthz` and the start-up block. */
 interface Part {

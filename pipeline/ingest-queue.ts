@@ -1,6 +1,6 @@
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { PipelineRecord } from './record.ts';
-import type { Counter, Telemetry } from './telemetry.ts';
+import type { PipelineRecord } from '../model/record.ts';
+import type { Counter, Telemetry } from '../model/telemetry.ts';
 
 /**
  * The bounded queue between a source (the SDK's `onEmit`, a receiver) and the processors. The

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectorFactory } from '../component.ts';
+import type { ConnectorFactory } from '../../pipeline/component.ts';
 import { compileCondition, compileStatement, type Predicate, type RoutingContext } from './ottl-evaluator.ts';
 import { OttlError } from './ottl-parser.ts';
 import { RoutingConnector } from './routing-connector.ts';

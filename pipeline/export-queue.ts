@@ -1,9 +1,9 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { SENDING_QUEUE_DEFAULTS } from '../collector/config/sending-queue.ts';
-import type { Counter, Telemetry } from '../collector/telemetry.ts';
-import { untraced } from '../collector/untraced.ts';
+import type { Counter, Telemetry } from '../model/telemetry.ts';
+import { SENDING_QUEUE_DEFAULTS } from './config/sending-queue.ts';
+import { untraced } from './untraced.ts';
 
 export interface ExportQueueOptions {
   /** Records held before new ones are dropped (and counted): `sending_queue.queue_size`. */

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defaultRegistry } from '../components.ts';
+import { defaultRegistry } from '../../cli/components.ts';
 import type { Registry } from '../registry.ts';
 import { resolveConfig, type ServiceConfig } from './service-config.ts';
 import { objectSource, readConfigFiles } from './source.ts';

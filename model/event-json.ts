@@ -1,8 +1,8 @@
 import type { AnyValue } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { bodyText, recordTimeMs } from '../collector/record.ts';
-import * as A from '../sdk/attributes.ts';
-import { type Severity, severityOf } from '../sdk/severity.ts';
+import * as A from './attributes.ts';
+import { bodyText, recordTimeMs } from './record.ts';
+import { type Severity, severityOf } from './severity.ts';
 
 /** The user-facing JSON form of one event (DESIGN.md, Outputs): JSON lines, webhook `event`, dashboard. */
 export interface EventJson {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DiagConsoleLogger, diag } from '@opentelemetry/api';
+import { parseSeverity, SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../model/severity.ts';
+import { ConfigError } from '../pipeline/config/config-error.ts';
+import { DEFAULT_CONFIG_PATH, loadServiceConfig } from '../pipeline/config/load-config.ts';
+import { Service, ServiceStartError } from '../pipeline/service.ts';
 import { otelLogLevel } from '../sdk/otel-env.ts';
-import { parseSeverity, SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../sdk/severity.ts';
-import { ConfigError } from './config/config-error.ts';
-import { DEFAULT_CONFIG_PATH, loadServiceConfig } from './config/load-config.ts';
 import { renderEnvironment } from './environment.ts';
-import { Service, ServiceStartError } from './service.ts';
 import { renderStartUpBlock } from './start-up-block.ts';
 
 /** Exit codes scripts can rely on. */

@@ -1,5 +1,5 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { PipelineRecord } from './record.ts';
+import { PipelineRecord } from '../model/record.ts';
 
 /**
  * Sends each record to several next stages. Stages that may change the record (pipelines with

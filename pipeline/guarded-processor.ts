@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { Counter } from '../model/telemetry.ts';
 import type { Host } from './component.ts';
-import type { Counter } from './telemetry.ts';
 
 /**
  * Wraps one processor stage: a throw drops that record at this stage, is counted and reported,

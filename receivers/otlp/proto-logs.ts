@@ -1,9 +1,9 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { PipelineRecord } from '../record.ts';
+import { PipelineRecord } from '../../model/record.ts';
+import { ProtoError, ProtoReader } from '../../model/wire/proto-reader.ts';
 import { type DecodedBatch, MAX_VALUE_DEPTH, spanContextFrom } from './decoded-batch.ts';
-import { ProtoError, ProtoReader } from './proto-reader.ts';
 
 /** Decodes an `ExportLogsServiceRequest` (OTLP protobuf) straight into pipeline records. */
 export function decodeLogsProto(buf: Uint8Array): DecodedBatch {

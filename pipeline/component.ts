@@ -1,8 +1,8 @@
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { z } from 'zod';
+import type { PipelineRecord } from '../model/record.ts';
+import type { Telemetry } from '../model/telemetry.ts';
 import type { SendingQueue } from './config/sending-queue.ts';
-import type { PipelineRecord } from './record.ts';
-import type { Telemetry } from './telemetry.ts';
 
 /**
  * Components are named by kind, as in the OpenTelemetry Collector. Each kind has a factory with a

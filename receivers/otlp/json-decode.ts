@@ -1,7 +1,7 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { PipelineRecord } from '../record.ts';
+import { PipelineRecord } from '../../model/record.ts';
 import { type DecodedBatch, MAX_VALUE_DEPTH, spanContextFrom } from './decoded-batch.ts';
 import { nowHr } from './proto-logs.ts';
 import { isTrackedSpanEvent, spanEventRecord } from './span-event-record.ts';

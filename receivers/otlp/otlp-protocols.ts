@@ -1,4 +1,4 @@
-import type { Description, Receiver } from '../component.ts';
+import type { Description, Receiver } from '../../pipeline/component.ts';
 import type { OtlpGrpcReceiver } from './grpc-server.ts';
 import type { OtlpReceiver } from './otlp-receiver.ts';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ServiceDescription } from './service.ts';
+import type { ServiceDescription } from '../pipeline/service.ts';
 
 /** The line that ends the block: what scripts and operators wait for. */
 export const READY_LINE = 'Everything is ready: unitrack collector running (SIGTERM or Ctrl-C drains and stops it)';

@@ -7,14 +7,14 @@ import {
   type StatusObject,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import type { Description, Host, IngestSink, Receiver } from '../component.ts';
-import { httpUrl, StartError } from '../start-up.ts';
+import { GrpcCode, STATUS_DETAILS_KEY, statusWithRetryInfo } from '../../model/wire/grpc-status.ts';
+import { ProtoError } from '../../model/wire/proto-reader.ts';
+import type { Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
+import { httpUrl, StartError } from '../../pipeline/start-up.ts';
 import { Admission, type Signal } from './admission.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
-import { GrpcCode, STATUS_DETAILS_KEY, statusWithRetryInfo } from './grpc-status.ts';
 import { splitEndpoint } from './otlp-receiver.ts';
 import { decodeLogsProto } from './proto-logs.ts';
-import { ProtoError } from './proto-reader.ts';
 import { decodeTracesProto } from './proto-traces.ts';
 import { exportResponseProto } from './responses.ts';
 

@@ -1,6 +1,6 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type { Host } from '../component.ts';
-import type { Counter } from '../telemetry.ts';
+import type { Counter } from '../../model/telemetry.ts';
+import type { Host } from '../../pipeline/component.ts';
 import type { Predicate } from './ottl-evaluator.ts';
 
 export interface RoutingTableEntry {

@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Description, Host, IngestSink, Receiver } from '../component.ts';
-import { registerListeningPort } from '../listening-ports.ts';
-import { httpUrl, StartError } from '../start-up.ts';
+import { ProtoError } from '../../model/wire/proto-reader.ts';
+import type { Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
+import { registerListeningPort } from '../../pipeline/listening-ports.ts';
+import { httpUrl, StartError } from '../../pipeline/start-up.ts';
 import { Admission, type Signal } from './admission.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
 import { decodeLogsJson, decodeTracesJson, OtlpJsonError } from './json-decode.ts';
 import { decodeLogsProto } from './proto-logs.ts';
-import { ProtoError } from './proto-reader.ts';
 import { decodeTracesProto } from './proto-traces.ts';
 import { BodyError, discardBody, readBody } from './read-body.ts';
 import { type Encoding, sendStatus, sendSuccess } from './responses.ts';
