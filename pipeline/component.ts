@@ -76,10 +76,18 @@ interface Factory<S extends z.ZodType> {
   readonly config: S;
 }
 
+/**
+ * A processor that keeps records to send on later (otelcol's `batch`) says how many it holds now:
+ * admission counts them as already on their way to every exporter queue downstream.
+ */
+export interface RecordHolder {
+  holds?(): number;
+}
+
 /** A processor wraps the next stage and may drop, change or add records. */
 export interface ProcessorFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {
   readonly kind: 'processor';
-  create(ctx: CreateContext<z.output<S>>, next: LogRecordProcessor): LogRecordProcessor & Lifecycle;
+  create(ctx: CreateContext<z.output<S>>, next: LogRecordProcessor): LogRecordProcessor & Lifecycle & RecordHolder;
 }
 
 /** Exporters sit behind a bounded batching queue the engine puts in front of each one. */

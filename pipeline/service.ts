@@ -2,8 +2,7 @@ import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { PipelineRecord } from '../model/record.ts';
 import { Telemetry } from '../model/telemetry.ts';
-import { BatchProcessor } from '../processors/batch/batch-processor.ts';
-import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver } from './component.ts';
+import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver, RecordHolder } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
 import { ExportQueue } from './export-queue.ts';
 import { CopyingStage, Fanout } from './fanout.ts';
@@ -65,7 +64,7 @@ export class Service implements IngestSink {
   readonly #processors = new Map<string, LogRecordProcessor[]>();
   readonly #receivers = new Map<string, Receiver>();
   /** Processors that hold records and send them on later (batch): what they hold still reaches the exporters. */
-  readonly #holders: BatchProcessor[] = [];
+  readonly #holders: Required<RecordHolder>[] = [];
   readonly #sdkEntry: LogRecordProcessor | undefined;
   readonly #refuseAt: number;
   #stopped = false;
@@ -171,7 +170,7 @@ export class Service implements IngestSink {
         const inner = c.factory.create({ id, config: c.config, host: this.host }, stage);
         // One instance per pipeline; the first one describes and starts for the part.
         if (inner.start || inner.describe) part.component ??= inner;
-        if (inner instanceof BatchProcessor) this.#holders.push(inner);
+        if (inner.holds) this.#holders.push(inner as Required<RecordHolder>);
         const processor = new GuardedProcessor(id, inner, this.host);
         stages.unshift(processor);
         stage = processor;
@@ -216,7 +215,7 @@ export class Service implements IngestSink {
    */
   #headroom(): number {
     let upstream = this.queue.size;
-    for (const h of this.#holders) upstream += h.size;
+    for (const h of this.#holders) upstream += h.holds();
     let room = this.queue.capacity - this.queue.size;
     for (const q of this.#exportQueues.values()) room = Math.min(room, Math.floor(q.capacity * this.#refuseAt) - q.size - upstream);
     return room;
@@ -230,7 +229,7 @@ export class Service implements IngestSink {
   /** Nothing waits for the processors, in a batch or in front of an exporter. */
   #idle(): boolean {
     if (this.queue.size !== 0) return false;
-    for (const h of this.#holders) if (h.size !== 0) return false;
+    for (const h of this.#holders) if (h.holds() !== 0) return false;
     for (const q of this.#exportQueues.values()) if (!q.idle) return false;
     return true;
   }

@@ -1,5 +1,6 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { Counter, Telemetry } from '../../model/telemetry.ts';
+import type { RecordHolder } from '../../pipeline/component.ts';
 
 export interface BatchOptions {
   /** A batch is sent once it holds this many records; 0: only the timeout sends. */
@@ -18,7 +19,7 @@ export interface BatchOptions {
  * records go on at forceFlush and shutdown. Downstream stages take records one at a time, so a
  * batch is a run of `onEmit` calls in one turn of the event loop.
  */
-export class BatchProcessor implements LogRecordProcessor {
+export class BatchProcessor implements LogRecordProcessor, RecordHolder {
   readonly #next: LogRecordProcessor;
   readonly #threshold: number;
   readonly #max: number;
@@ -43,8 +44,8 @@ export class BatchProcessor implements LogRecordProcessor {
     t.gauge('unitrack_batch_held_records', 'Records the batch processor holds.', () => this.#held.length, { processor });
   }
 
-  /** Records held now. */
-  get size(): number {
+  /** Records held now (the engine's admission counts them; RecordHolder). */
+  holds(): number {
     return this.#held.length;
   }
 

@@ -35,12 +35,12 @@ describe('batch', () => {
     b.onEmit(rs[0]);
     b.onEmit(rs[1]);
     expect(out.records).toHaveLength(0);
-    expect(b.size).toBe(2);
+    expect(b.holds()).toBe(2);
     b.onEmit(rs[2]);
     expect(out.records).toEqual(rs.slice(0, 3));
     expect(sent('size')).toBe(1);
     b.onEmit(rs[3]);
-    expect(b.size).toBe(1);
+    expect(b.holds()).toBe(1);
     await b.shutdown();
     expect(out.records).toEqual(rs);
   });
