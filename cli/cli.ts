@@ -6,6 +6,7 @@ import { ConfigError } from '../pipeline/config/config-error.ts';
 import { DEFAULT_CONFIG_PATH, loadServiceConfig } from '../pipeline/config/load-config.ts';
 import { Service, ServiceStartError } from '../pipeline/service.ts';
 import { otelLogLevel } from '../sdk/otel-env.ts';
+import { defaultRegistry } from './components.ts';
 import { renderEnvironment } from './environment.ts';
 import { renderStartUpBlock } from './start-up-block.ts';
 
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function validate(files: string[]): number {
   try {
-    const config = loadServiceConfig(files);
+    const config = loadServiceConfig(files, defaultRegistry());
     for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(`${files.join(', ')}: valid (${config.pipelines.size} pipelines)\n`);
     return EXIT.ok;
@@ -159,7 +160,7 @@ async function collector(files: string[]): Promise<number> {
   if (logLevel.warning) process.stderr.write(`warning: ${logLevel.warning}\n`);
   let service: Service;
   try {
-    const config = loadServiceConfig(files);
+    const config = loadServiceConfig(files, defaultRegistry());
     for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
     service = new Service(config, { mode: 'collector' });
   } catch (error) {

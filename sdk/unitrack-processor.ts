@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { defaultRegistry } from '../cli/components.ts';
 import { PipelineRecord } from '../model/record.ts';
 import { type Counter, Telemetry } from '../model/telemetry.ts';
 import { ConfigError } from '../pipeline/config/config-error.ts';
@@ -71,7 +72,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
       // `dataDir` also fills ${env:UNITRACK_DATA_DIR}, so files named in the config follow it.
       const dataDir = options.dataDir;
       const env = dataDir === undefined ? process.env : { ...process.env, UNITRACK_DATA_DIR: dataDir };
-      this.#config = loadServiceConfig(options.config, undefined, env);
+      this.#config = loadServiceConfig(options.config, defaultRegistry(), env);
       for (const w of this.#config.warnings) reportSoon('warn', `unitrack: ${w}`);
     } catch (error) {
       this.#failed = true;

@@ -9,8 +9,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
 const file = join(tempDir(), 'events.jsonl');

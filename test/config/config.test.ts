@@ -5,9 +5,10 @@ import { defaultRegistry } from '../../cli/components.ts';
 import { ConfigError } from '../../pipeline/config/config-error.ts';
 import { parseDuration } from '../../pipeline/config/duration.ts';
 import { expandEnv } from '../../pipeline/config/expand-env.ts';
-import { DEFAULT_CONFIG_PATH, loadServiceConfig } from '../../pipeline/config/load-config.ts';
+import { DEFAULT_CONFIG_PATH } from '../../pipeline/config/load-config.ts';
 import { resolveConfig } from '../../pipeline/config/service-config.ts';
 import { parseConfigText, readConfigFiles } from '../../pipeline/config/source.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 function issuesOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../pipeline/config/config-error.ts';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import type { Service } from '../../pipeline/service.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { dashboardService, readStream, record, waitFor } from './helpers.ts';
 
 let service: Service;

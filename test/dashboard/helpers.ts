@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { DashboardExporter } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { PipelineRecord } from '../../model/record.ts';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /** A pipeline with the fingerprint processor and the dashboard on a free port. */

@@ -8,9 +8,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { JsonLinesWriter, type RotationOptions } from '../../exporters/jsonfile/json-lines-writer.ts';
 import { PipelineRecord } from '../../model/record.ts';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
 import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name);

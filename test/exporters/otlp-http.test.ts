@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineRecord } from '../../model/record.ts';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
 /** A unitrack collector as the "any OTLP backend", writing what it receives to JSON lines. */

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { PipelineRecord } from '../../model/record.ts';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 
 function record(body: string, attributes: Record<string, unknown> = {}, severityNumber = 17): PipelineRecord {

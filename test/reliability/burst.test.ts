@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
 import { PipelineRecord } from '../../model/record.ts';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { FULL, recordResult } from '../helpers/reliability-summary.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 

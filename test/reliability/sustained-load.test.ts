@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { FULL, recordResult } from '../helpers/reliability-summary.ts';
 import { tempDir } from '../helpers/tmp.ts';
 

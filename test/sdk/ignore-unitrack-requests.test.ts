@@ -3,10 +3,10 @@ import { createServer, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { registerListeningPort, unitrackPorts } from '../../pipeline/listening-ports.ts';
 import { Service } from '../../pipeline/service.ts';
 import { ignoreUnitrackRequests } from '../../sdk/index.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /** What the hook says of a real request to `server`, as the request's handler sees it. */

@@ -5,9 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadServiceConfig } from '../../pipeline/config/load-config.ts';
 import { Service } from '../../pipeline/service.ts';
 import { flushTracking, initTracking, shutdownTracking, track, trackError } from '../../sdk/index.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { recordResult } from '../helpers/reliability-summary.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
