@@ -1,5 +1,4 @@
 import { closeSync, existsSync, mkdirSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -94,10 +93,4 @@ export function openDatabase(path: string, what: string): DatabaseSync {
     db?.close();
     throw new StartError(`cannot open ${what}`, path, error);
   }
-}
-
-/** The URL of a bound address: `http://127.0.0.1:4318`, `http://[::1]:4318`. */
-export function httpUrl(address: AddressInfo): string {
-  const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
 }

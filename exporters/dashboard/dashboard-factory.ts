@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ExporterFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
-import { splitEndpoint } from '../../receivers/otlp/otlp-receiver.ts';
+import { splitEndpoint } from '../../pipeline/endpoint.ts';
 import { isLoopback } from './auth.ts';
 import { DashboardExporter } from './dashboard-exporter.ts';
 

@@ -10,10 +10,10 @@ import {
 import { GrpcCode, STATUS_DETAILS_KEY, statusWithRetryInfo } from '../../model/wire/grpc-status.ts';
 import { ProtoError } from '../../model/wire/proto-reader.ts';
 import type { Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
-import { httpUrl, StartError } from '../../pipeline/start-up.ts';
+import { httpUrl, splitEndpoint } from '../../pipeline/endpoint.ts';
+import { StartError } from '../../pipeline/start-up.ts';
 import { Admission, type Signal } from './admission.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
-import { splitEndpoint } from './otlp-receiver.ts';
 import { decodeLogsProto } from './proto-logs.ts';
 import { decodeTracesProto } from './proto-traces.ts';
 import { exportResponseProto } from './responses.ts';

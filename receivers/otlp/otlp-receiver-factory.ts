@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ReceiverFactory } from '../../pipeline/component.ts';
+import { splitEndpoint } from '../../pipeline/endpoint.ts';
 import { OtlpGrpcReceiver } from './grpc-server.ts';
 import { OtlpProtocols } from './otlp-protocols.ts';
-import { OtlpReceiver, splitEndpoint } from './otlp-receiver.ts';
+import { OtlpReceiver } from './otlp-receiver.ts';
 
 const MiB = 1024 * 1024;
 

@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ProtoError } from '../../model/wire/proto-reader.ts';
 import type { Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
+import { httpUrl, splitEndpoint } from '../../pipeline/endpoint.ts';
 import { registerListeningPort } from '../../pipeline/listening-ports.ts';
-import { httpUrl, StartError } from '../../pipeline/start-up.ts';
+import { StartError } from '../../pipeline/start-up.ts';
 import { Admission, type Signal } from './admission.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
 import { decodeLogsJson, decodeTracesJson, OtlpJsonError } from './json-decode.ts';
@@ -156,11 +157,4 @@ export class OtlpReceiver implements Receiver {
     }
     sendSuccess(res, encoding, signal, batch.rejected, batch.errorMessage);
   }
-}
-
-/** "host:port", "[::1]:port" or ":port" (all interfaces, as otelcol reads it). */
-export function splitEndpoint(endpoint: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(endpoint.replace(/^https?:\/\//, ''));
-  if (!m) throw new Error(`endpoint "${endpoint}" is not host:port`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
 }
