@@ -8,10 +8,10 @@ import {
   RANGE_ERROR,
   rangeMs,
 } from '../exporters/dashboard/dashboard-queries.ts';
+import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupSummary } from '../model/groups.ts';
 import type { Service } from '../pipeline/service.ts';
 import { GROUP_STORE_KEY } from '../processors/fingerprint/fingerprint-factory.ts';
 import type { GroupStore } from '../processors/fingerprint/group-store.ts';
-import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupSummary } from '../processors/fingerprint/group-types.ts';
 import { embeddedService } from './init.ts';
 import { trackingState } from './state.ts';
 import { newestProcessor } from './unitrack-processor.ts';
@@ -28,7 +28,7 @@ export type {
   GroupStatus,
   GroupStoreStats,
   GroupSummary,
-} from '../processors/fingerprint/group-types.ts';
+} from '../model/groups.ts';
 export type { DashboardStats, GroupListOptions, MetricsRange };
 
 /** No pipeline with a fingerprint processor runs in this process, so there are no groups to read. */

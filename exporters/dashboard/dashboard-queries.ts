@@ -1,5 +1,3 @@
-import type { Telemetry } from '../../model/telemetry.ts';
-import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import {
   type DashboardMetrics,
   GROUP_STATUSES,
@@ -7,7 +5,9 @@ import {
   type GroupListOptions,
   type GroupStatus,
   type GroupStoreStats,
-} from '../../processors/fingerprint/group-types.ts';
+} from '../../model/groups.ts';
+import type { Telemetry } from '../../model/telemetry.ts';
+import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import type { EventStore } from './event-store.ts';
 
 /**

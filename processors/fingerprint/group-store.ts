@@ -3,10 +3,10 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventJson } from '../../model/event-json.ts';
+import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { workerStartOptions } from '../../pipeline/worker-options.ts';
-import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from './group-types.ts';
 import {
   applyBatch,
   CLOSED,
@@ -19,7 +19,7 @@ import {
 } from './group-writer.ts';
 import { UserCounter } from './user-counter.ts';
 
-export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from './group-types.ts';
+export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
 
 const MINUTE = 60_000;
 const RECENT_EVENTS = 10;

@@ -1,5 +1,5 @@
-import type { EventJson } from '../../model/event-json.ts';
-import type { Severity } from '../../model/severity.ts';
+import type { EventJson } from './event-json.ts';
+import type { Severity } from './severity.ts';
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'ignored';
 export const GROUP_STATUSES: readonly GroupStatus[] = ['unresolved', 'resolved', 'ignored'];
