@@ -1,5 +1,6 @@
 import type { EventJson } from './event-json.ts';
 import type { Severity } from './severity.ts';
+import { SharedKey } from './shared-state.ts';
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'ignored';
 export const GROUP_STATUSES: readonly GroupStatus[] = ['unresolved', 'resolved', 'ignored'];
@@ -69,3 +70,25 @@ export interface GroupStoreStats {
   avg_processing_us: number;
   pending_writes: number;
 }
+
+/**
+ * What the fingerprint processor's group store offers the rest of unitrack (the dashboard, the
+ * SDK's groups API): its groups read, their status changed, its housekeeping run now.
+ */
+export interface GroupReader {
+  list(options?: GroupListOptions): GroupSummary[];
+  get(fingerprint: string): GroupDetail | undefined;
+  metrics(rangeMs: number): DashboardMetrics;
+  stats(): GroupStoreStats;
+  /** False when the group is unknown or already in that status. */
+  setStatus(fingerprint: string, status: GroupStatus, at?: number, inVersion?: string): boolean;
+  /** Deletes every group and its history. */
+  clear(): void;
+  /** Deletes expired groups and old history now; returns how many groups went. */
+  sweep(): number;
+  /** Resolves once everything counted so far is committed (reads then see it). */
+  flushAsync(): Promise<void>;
+}
+
+/** Where the fingerprint processor publishes its group store on the host. */
+export const GROUPS = new SharedKey<GroupReader>('groups');

@@ -1,6 +1,7 @@
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { z } from 'zod';
 import type { PipelineRecord } from '../model/record.ts';
+import type { SharedState } from '../model/shared-state.ts';
 import type { Telemetry } from '../model/telemetry.ts';
 import type { SendingQueue } from './config/sending-queue.ts';
 
@@ -17,8 +18,8 @@ export interface Host {
   readonly telemetry: Telemetry;
   /** Where components keep state by default (`./data`). */
   readonly dataDir: string;
-  /** State one component publishes for another to read (the group store for the dashboard). */
-  readonly shared: Map<string, unknown>;
+  /** State one component publishes for another to read, by typed key (the group store for the dashboard). */
+  readonly shared: SharedState;
   /** Reports a component's failure once through `diag` and counts it; never throws. */
   reportError(componentId: string, error: unknown): void;
   /** The service's state and each pipeline's, for `/healthz`. */

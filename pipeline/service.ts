@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { PipelineRecord } from '../model/record.ts';
+import { SharedState } from '../model/shared-state.ts';
 import { Telemetry } from '../model/telemetry.ts';
 import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver, RecordHolder } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
@@ -85,7 +86,7 @@ export class Service implements IngestSink {
       mode: options.mode ?? 'embedded',
       telemetry: this.telemetry,
       dataDir: options.dataDir ?? process.env.UNITRACK_DATA_DIR ?? 'data',
-      shared: new Map(),
+      shared: new SharedState(),
       health: () => this.health(),
       reportError(componentId, error) {
         errors.counter('unitrack_component_errors_total', 'Errors reported by components.', { component: componentId }).add();

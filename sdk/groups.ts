@@ -8,10 +8,15 @@ import {
   RANGE_ERROR,
   rangeMs,
 } from '../exporters/dashboard/dashboard-queries.ts';
-import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupSummary } from '../model/groups.ts';
+import {
+  type DashboardMetrics,
+  GROUPS,
+  type GroupDetail,
+  type GroupListOptions,
+  type GroupReader,
+  type GroupSummary,
+} from '../model/groups.ts';
 import type { Service } from '../pipeline/service.ts';
-import { GROUP_STORE_KEY } from '../processors/fingerprint/fingerprint-factory.ts';
-import type { GroupStore } from '../processors/fingerprint/group-store.ts';
 import { embeddedService } from './init.ts';
 import { trackingState } from './state.ts';
 import { newestProcessor } from './unitrack-processor.ts';
@@ -44,7 +49,7 @@ export interface IgnoreUntil {
 }
 
 /** The pipeline's group store, with the records tracked so far counted in it. */
-async function groupStore(call: string): Promise<{ service: Service; store: GroupStore }> {
+async function groupStore(call: string): Promise<{ service: Service; store: GroupReader }> {
   trackingState(); // the pipeline starts as on the first track()
   const service = embeddedService() ?? newestProcessor()?.service;
   if (!service)
@@ -52,7 +57,7 @@ async function groupStore(call: string): Promise<{ service: Service; store: Grou
       `unitrack: ${call} reads the pipeline running in this process (initTracking() embedded, or unitrackProcessor()), and none runs: ` +
         'initTracking({ otlp }) sends events elsewhere (ask that collector’s dashboard API), tracking may be disabled, or the pipeline failed to start (reported once when it did)',
     );
-  const store = service.host.shared.get(GROUP_STORE_KEY) as GroupStore | undefined;
+  const store = service.host.shared.get(GROUPS);
   if (!store)
     throw new GroupsUnavailableError(
       `unitrack: ${call}: the pipeline running in this process has no fingerprint processor, so it keeps no groups`,

@@ -1,6 +1,7 @@
 import { TraceFlags } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { PipelineRecord } from '../../model/record.ts';
+import { SharedState } from '../../model/shared-state.ts';
 import { Telemetry } from '../../model/telemetry.ts';
 import type { Host } from '../../pipeline/component.ts';
 import { type BenchEvent, benchEvent, otelAttributes, SEVERITY_NUMBER, SEVERITY_TEXT } from './events.ts';
@@ -31,5 +32,5 @@ export function benchRecord(i: number, e: BenchEvent = benchEvent(i)): PipelineR
 
 /** A component host for running one component outside a Service. */
 export function benchHost(dataDir: string): Host {
-  return { mode: 'embedded', telemetry: new Telemetry(), dataDir, shared: new Map(), reportError: () => {} };
+  return { mode: 'embedded', telemetry: new Telemetry(), dataDir, shared: new SharedState(), reportError: () => {} };
 }

@@ -11,6 +11,7 @@ import { routingFactory } from '../../connectors/routing/routing-factory.ts';
 import { ATTR_CATEGORY, ATTR_COMPONENT, ATTR_EXCEPTION_MESSAGE, ATTR_FINGERPRINT, ATTR_USER_ID } from '../../model/attributes.ts';
 import { PipelineRecord } from '../../model/record.ts';
 import { SEVERITIES, SEVERITY_NUMBER, SEVERITY_TEXT } from '../../model/severity.ts';
+import { SharedState } from '../../model/shared-state.ts';
 import { Telemetry } from '../../model/telemetry.ts';
 import type { Host, ProcessorFactory } from '../../pipeline/component.ts';
 import { rateLimiterFactory } from '../../processors/rate-limiter/rate-limiter-factory.ts';
@@ -24,7 +25,7 @@ const host: Host = {
   mode: 'embedded',
   telemetry: new Telemetry(),
   dataDir: 'data',
-  shared: new Map(),
+  shared: new SharedState(),
   reportError: () => {},
 };
 

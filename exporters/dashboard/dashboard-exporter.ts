@@ -1,6 +1,7 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { toEventJson } from '../../model/event-json.ts';
+import { SharedKey } from '../../model/shared-state.ts';
 import type { Description, Host } from '../../pipeline/component.ts';
 import { httpUrl } from '../../pipeline/endpoint.ts';
 import { checkWritableStore, StartError } from '../../pipeline/start-up.ts';
@@ -21,7 +22,7 @@ export interface DashboardExporterOptions {
 }
 
 /** Where the running dashboard can be reached, published on `host.shared`. */
-export const DASHBOARD_KEY = 'unitrack.dashboard';
+export const DASHBOARD_KEY = new SharedKey<{ url: string; port: number }>('dashboard');
 
 /**
  * The live dashboard: every exported event is stored (for the API and for replay) and streamed to

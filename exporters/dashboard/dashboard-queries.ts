@@ -3,11 +3,11 @@ import {
   GROUP_STATUSES,
   type GroupDetail,
   type GroupListOptions,
+  type GroupReader,
   type GroupStatus,
   type GroupStoreStats,
 } from '../../model/groups.ts';
 import type { Telemetry } from '../../model/telemetry.ts';
-import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import type { EventStore } from './event-store.ts';
 
 /**
@@ -48,7 +48,7 @@ export function groupListOptions(raw: { status?: unknown; sort?: unknown; query?
 }
 
 /** Metrics over the last `rangeMs`: from the group store, else counted from the dashboard's recent events. */
-export function dashboardMetrics(rangeMs: number, source: { groups?: GroupStore; events?: EventStore }): DashboardMetrics {
+export function dashboardMetrics(rangeMs: number, source: { groups?: GroupReader; events?: EventStore }): DashboardMetrics {
   if (source.groups) return source.groups.metrics(rangeMs);
   const events = source.events;
   if (!events) throw new Error('metrics need a group store or the dashboard’s events');
@@ -79,7 +79,7 @@ export interface DashboardStats {
   counters: Record<string, number>;
 }
 
-export function dashboardStats(telemetry: Telemetry, groups: GroupStore | undefined, streamClients: number): DashboardStats {
+export function dashboardStats(telemetry: Telemetry, groups: GroupReader | undefined, streamClients: number): DashboardStats {
   return {
     stream_clients: streamClients,
     slow_clients_dropped: telemetry.value('unitrack_dashboard_slow_clients_dropped_total'),
@@ -90,7 +90,7 @@ export function dashboardStats(telemetry: Telemetry, groups: GroupStore | undefi
 
 /** Resolves, reopens or ignores a group: its detail afterwards, undefined when the group is unknown. */
 export function changeGroupStatus(
-  groups: GroupStore,
+  groups: GroupReader,
   fingerprint: string,
   status: GroupStatus,
   inVersion?: string,

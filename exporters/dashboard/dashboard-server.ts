@@ -3,12 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { GroupStatus } from '../../model/groups.ts';
+import { GROUPS, type GroupReader, type GroupStatus } from '../../model/groups.ts';
 import { parseSeverity, SEVERITIES, type Severity } from '../../model/severity.ts';
 import type { Counter } from '../../model/telemetry.ts';
 import type { Host } from '../../pipeline/component.ts';
 import { registerListeningPort } from '../../pipeline/listening-ports.ts';
-import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import { TOKEN_COOKIE, TokenAuth } from './auth.ts';
 import { changeGroupStatus, dashboardMetrics, dashboardStats, groupListOptions, RANGE_ERROR, rangeMs } from './dashboard-queries.ts';
 import type { EventStore } from './event-store.ts';
@@ -103,8 +102,8 @@ export class DashboardServer {
     await closed;
   }
 
-  get #groups(): GroupStore | undefined {
-    return this.#o.componentHost.shared.get('unitrack.groups') as GroupStore | undefined;
+  get #groups(): GroupReader | undefined {
+    return this.#o.componentHost.shared.get(GROUPS);
   }
 
   #route(req: IncomingMessage, res: ServerResponse): unknown {

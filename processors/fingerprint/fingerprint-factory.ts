@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { GROUPS } from '../../model/groups.ts';
 import { SEVERITIES } from '../../model/severity.ts';
 import type { Description, ProcessorFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
@@ -7,9 +8,6 @@ import { AlertPolicy } from './alert-policy.ts';
 import { FingerprintProcessor } from './fingerprint-processor.ts';
 import { MessageNormalizer } from './message-normalizer.ts';
 import { acquireGroupStore, releaseGroupStore } from './store-registry.ts';
-
-/** The key under which the group store is published on `host.shared` (the dashboard reads it). */
-export const GROUP_STORE_KEY = 'unitrack.groups';
 
 const windowed = (count: number, interval: string) =>
   z.strictObject({ count: z.number().int().nonnegative().default(count), interval: duration.prefault(interval) }).prefault({});
@@ -59,7 +57,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
       groupTtlMs: config.group_ttl,
       flushIntervalMs: config.store.flush_interval,
     });
-    if (!host.shared.has(GROUP_STORE_KEY)) host.shared.set(GROUP_STORE_KEY, store);
+    if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
     const a = config.alerts;
     const policy = new AlertPolicy({
       newGroup: a.new_group,

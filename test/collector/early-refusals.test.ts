@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedState } from '../../model/shared-state.ts';
 import { Telemetry } from '../../model/telemetry.ts';
 import type { Host, IngestSink } from '../../pipeline/component.ts';
 import { OtlpReceiver } from '../../receivers/otlp/otlp-receiver.ts';
@@ -21,7 +22,7 @@ const host: Host = {
   mode: 'collector',
   telemetry: new Telemetry(),
   dataDir: '.',
-  shared: new Map(),
+  shared: new SharedState(),
   reportError: (_id, error) => errors.push(error),
 };
 const receiver = new OtlpReceiver(

@@ -13,6 +13,7 @@ const APP = `
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { embeddedService, flushTracking, initTracking, shutdownTracking, track } from ${JSON.stringify(pathToFileURL(join(repo, 'sdk', 'index.ts')).href)};
+import { DASHBOARD_KEY } from ${JSON.stringify(pathToFileURL(join(repo, 'exporters', 'dashboard', 'dashboard-exporter.ts')).href)};
 
 const [dir, dashboard, jsonl] = process.argv.slice(2);
 const app = createServer((_req, res) => res.end('app ok')).listen(0, '127.0.0.1');
@@ -31,7 +32,7 @@ for (let i = 0; i < 5; i++) track({ event: 'embedded_event', severity: 'high', c
 await flushTracking();
 const service = embeddedService();
 const served = await (await fetch('http://127.0.0.1:' + app.address().port + '/')).text();
-const url = service?.host.shared.get('unitrack.dashboard')?.url;
+const url = service?.host.shared.get(DASHBOARD_KEY)?.url;
 const health = url ? (await fetch(url + '/healthz')).json() : undefined;
 const t = service?.telemetry;
 console.log(JSON.stringify({

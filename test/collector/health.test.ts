@@ -2,6 +2,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultRegistry } from '../../cli/components.ts';
+import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import type { ExporterFactory } from '../../pipeline/component.ts';
 import { resolveConfig } from '../../pipeline/config/service-config.ts';
 import { objectSource } from '../../pipeline/config/source.ts';
@@ -47,7 +48,7 @@ function service(mode: 'collector' | 'embedded', dashboard = '127.0.0.1:0') {
 
 async function dashboardUrl(s: Service): Promise<string> {
   for (;;) {
-    const d = s.host.shared.get('unitrack.dashboard') as { url: string } | undefined;
+    const d = s.host.shared.get(DASHBOARD_KEY);
     if (d) return d.url;
     await new Promise((r) => setTimeout(r, 10));
   }

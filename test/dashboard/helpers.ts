@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { DashboardExporter } from '../../exporters/dashboard/dashboard-exporter.ts';
+import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { PipelineRecord } from '../../model/record.ts';
 import { Service } from '../../pipeline/service.ts';
 import { loadServiceConfig } from '../helpers/load-config.ts';
@@ -19,8 +19,8 @@ export async function dashboardService(options: { dir?: string; dashboard?: Reco
     }),
     { dataDir: dir },
   );
-  await waitFor(() => service.host.shared.has('unitrack.dashboard'));
-  const { url } = service.host.shared.get('unitrack.dashboard') as { url: string };
+  await waitFor(() => service.host.shared.has(DASHBOARD_KEY));
+  const { url } = service.host.shared.get(DASHBOARD_KEY)!;
   return { service, url, dir };
 }
 
@@ -89,10 +89,4 @@ export function readStream(
     req.on('error', (e) => (frames.length ? resolve(frames) : reject(e)));
     req.end();
   });
-}
-
-export function exporterOf(service: Service): DashboardExporter | undefined {
-  return (service as unknown as { host: { shared: Map<string, unknown> } }).host.shared.get('unitrack.dashboard-exporter') as
-    | DashboardExporter
-    | undefined;
 }

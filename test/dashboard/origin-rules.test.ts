@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import type { ConfigError } from '../../pipeline/config/config-error.ts';
 import { Service } from '../../pipeline/service.ts';
 import { loadServiceConfig } from '../helpers/load-config.ts';
@@ -72,8 +73,8 @@ describe.each([
       { mode, dataDir: dir },
     );
     if (mode === 'collector') await service.start();
-    await waitFor(() => service.host.shared.has('unitrack.dashboard'));
-    port = (service.host.shared.get('unitrack.dashboard') as { port: number }).port;
+    await waitFor(() => service.host.shared.has(DASHBOARD_KEY));
+    port = service.host.shared.get(DASHBOARD_KEY)!.port;
     own = `127.0.0.1:${port}`;
     service.ingest([record('Payment failed', { attributes: { 'exception.type': 'PaymentError' } })]);
     await service.forceFlush();

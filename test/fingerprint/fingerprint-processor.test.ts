@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
+import { GROUPS } from '../../model/groups.ts';
 import { PipelineRecord } from '../../model/record.ts';
 import { Service } from '../../pipeline/service.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
@@ -31,7 +32,7 @@ function pipeline(dir: string) {
     }),
     { dataDir: dir },
   );
-  return { service, file, store: () => service.host.shared.get('unitrack.groups') as GroupStore };
+  return { service, file, store: () => service.host.shared.get(GROUPS) as GroupStore };
 }
 
 describe('the fingerprint processor in a pipeline', () => {

@@ -3,6 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { PipelineRecord } from '../../model/record.ts';
 import { SEVERITY_NUMBER, SEVERITY_TEXT, type Severity } from '../../model/severity.ts';
+import { SharedState } from '../../model/shared-state.ts';
 import { Telemetry } from '../../model/telemetry.ts';
 import type { Host } from '../../pipeline/component.ts';
 
@@ -38,7 +39,7 @@ export function testHost(telemetry = new Telemetry()): Host {
     mode: 'embedded',
     telemetry,
     dataDir: 'data',
-    shared: new Map(),
+    shared: new SharedState(),
     reportError: (_id, error) => {
       errors.push(error);
     },

@@ -3,6 +3,7 @@ import { logs } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { PipelineRecord } from '../../model/record.ts';
 import type { Service } from '../../pipeline/service.ts';
 import {
@@ -39,8 +40,8 @@ function config(dir: string) {
 }
 
 async function dashboardUrl(service: () => Service | undefined): Promise<string> {
-  await waitFor(() => service()?.host.shared.has('unitrack.dashboard') ?? false, 'the dashboard');
-  return (service()?.host.shared.get('unitrack.dashboard') as { url: string } | undefined)?.url ?? '';
+  await waitFor(() => service()?.host.shared.has(DASHBOARD_KEY) ?? false, 'the dashboard');
+  return service()?.host.shared.get(DASHBOARD_KEY)?.url ?? '';
 }
 
 let url = '';

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { Service } from '../../pipeline/service.ts';
 import { flushTracking, initTracking, shutdownTracking, track, trackError } from '../../sdk/index.ts';
 import { loadServiceConfig } from '../helpers/load-config.ts';
@@ -94,7 +95,7 @@ describe('secrets never leave the process', () => {
     trackError('charge_failed', new Error(`charge to ${SECRETS.card} failed at ${SECRETS.apiKeyInUrl}`));
     await flushTracking();
     const { embeddedService } = await import('../../sdk/index.ts');
-    const dashboard = embeddedService()?.host.shared.get('unitrack.dashboard') as { url: string };
+    const dashboard = embeddedService()?.host.shared.get(DASHBOARD_KEY) as { url: string };
     const api = await (await fetch(`${dashboard.url}/api/events?limit=100`)).text();
     await shutdownTracking();
     await backend.forceFlush();
