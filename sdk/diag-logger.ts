@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import { otelLogLevel } from './otel-env.ts';
+import { otelLogLevel } from '../pipeline/log-level.ts';
 import { isRegistered } from './otel-globals.ts';
 
 function write(message: string, ...args: unknown[]): void {

@@ -1,4 +1,3 @@
-import { DiagLogLevel } from '@opentelemetry/api';
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { detectResources, type Resource, resourceAttributesEnvDetector, serviceNameEnvDetector } from '@opentelemetry/resources';
 
@@ -14,28 +13,6 @@ function read(env: Env, name: string): string | undefined {
 /** `OTEL_SDK_DISABLED=true`: track() does nothing and nothing starts. */
 export function sdkDisabled(env: Env = process.env): boolean {
   return read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true';
-}
-
-const LEVELS: Record<string, DiagLogLevel> = {
-  NONE: DiagLogLevel.NONE,
-  ERROR: DiagLogLevel.ERROR,
-  WARN: DiagLogLevel.WARN,
-  INFO: DiagLogLevel.INFO,
-  DEBUG: DiagLogLevel.DEBUG,
-  VERBOSE: DiagLogLevel.VERBOSE,
-  ALL: DiagLogLevel.ALL,
-};
-
-/** `OTEL_LOG_LEVEL` (case-insensitive), default `warn`; an unknown value keeps the default and says so. */
-export function otelLogLevel(env: Env = process.env): { level: DiagLogLevel; warning?: string } {
-  const raw = read(env, 'OTEL_LOG_LEVEL');
-  if (raw === undefined) return { level: DiagLogLevel.WARN };
-  const level = LEVELS[raw.toUpperCase()];
-  if (level !== undefined) return { level };
-  return {
-    level: DiagLogLevel.WARN,
-    warning: `unitrack: unknown OTEL_LOG_LEVEL "${raw}" (one of ${Object.keys(LEVELS).join(', ')}), using WARN`,
-  };
 }
 
 /** `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`, read by the resources package's own detectors. */

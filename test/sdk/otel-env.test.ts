@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { otelLogLevel, otlpSettings, sdkDisabled } from '../../sdk/otel-env.ts';
+import { otelLogLevel } from '../../pipeline/log-level.ts';
+import { otlpSettings, sdkDisabled } from '../../sdk/otel-env.ts';
 import { readJsonLines, tempDir } from '../helpers/tmp.ts';
 import { ENV_APP, killApps, runApp } from './fixtures/run-app.ts';
 
