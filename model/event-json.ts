@@ -1,6 +1,7 @@
 import type { AnyValue } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import * as A from './attributes.ts';
+import { setOwn } from './own-key.ts';
 import { bodyText, recordTimeMs } from './record.ts';
 import { type Severity, severityOf } from './severity.ts';
 
@@ -71,8 +72,7 @@ function resourceView(resource: ReadableLogRecord['resource'] | undefined): Reso
     // The SDK's name and version are on every record of every OpenTelemetry SDK: noise in a line.
     if (v === undefined || RESOURCE_LIFTED.has(key) || key.startsWith('telemetry.sdk.')) continue;
     view.rest ??= {};
-    if (key === '__proto__') Object.defineProperty(view.rest, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else view.rest[key] = v as AnyValue;
+    setOwn(view.rest, key, v as AnyValue);
     if (typeof v === 'object' ? v !== null : typeof v === 'bigint') view.special = true;
   }
   // A resource's attributes can still be settling (async detectors): remember only settled ones.
@@ -171,11 +171,8 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
   for (const key of Object.keys(a)) {
     const v = a[key];
     if (LIFTED.has(key) || v === undefined) continue;
-    // A plain object keeps V8's fast shape (quicker to fill and to stringify than a null-prototype
-    // dictionary); `__proto__` is defined as a data key, so it never becomes a prototype.
     rest ??= {};
-    if (key === '__proto__') Object.defineProperty(rest, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else rest[key] = v as AnyValue;
+    setOwn(rest, key, v as AnyValue);
     if (typeof v === 'object' ? v !== null : typeof v === 'bigint') special = true;
   }
   if (rest) out.attributes = rest;

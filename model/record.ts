@@ -2,6 +2,7 @@ import type { AnyValue, Attributes, HrTime, SeverityNumber, SpanContext } from '
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { setOwn } from './own-key.ts';
 
 /**
  * The pipeline's own copy of a log record. The SDK freezes its record when `onEmit` returns, and
@@ -71,9 +72,7 @@ export class PipelineRecord implements ReadWriteLogRecord {
 
   setAttribute(key: string, value?: AnyValue): this {
     if (value === undefined) delete this.attributes[key];
-    else if (key === '__proto__')
-      Object.defineProperty(this.attributes, key, { value, enumerable: true, writable: true, configurable: true });
-    else (this.attributes as Record<string, AnyValue>)[key] = value;
+    else setOwn(this.attributes as Record<string, AnyValue>, key, value);
     return this;
   }
 

@@ -3,6 +3,7 @@ import { type AttributeValue, context, diag, type LogRecord, propagation, trace 
 type LogAttributes = NonNullable<LogRecord['attributes']>;
 
 import * as A from '../model/attributes.ts';
+import { setOwn } from '../model/own-key.ts';
 import { parseSeverity, SEVERITY_NUMBER, SEVERITY_TEXT, type Severity, type SeverityInput } from '../model/severity.ts';
 import { exceptionAttributes } from './exception.ts';
 import { clipString, type SanitizeStats, toAnyValue } from './sanitize.ts';
@@ -45,15 +46,14 @@ export function track(event: TrackEvent): void {
     const severity: Severity = parseSeverity(event.severity) ?? (event.error !== undefined ? 'high' : 'info');
 
     // A plain object keeps V8's fast properties (a null-prototype object is a dictionary, and the
-    // SDK's Object.entries over it was half of track()'s time); `__proto__` stays an own data key.
+    // SDK's Object.entries over it was half of track()'s time).
     const attributes: LogAttributes = {};
     const metadata = event.metadata;
     if (metadata) {
       for (const key of Object.keys(metadata)) {
         const v = metadata[key];
         const value = typeof v === 'number' || typeof v === 'boolean' ? v : toAnyValue(v, stats);
-        if (key === '__proto__') Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
-        else attributes[key] = value;
+        setOwn(attributes, key, value);
       }
     }
     if (event.category) attributes[A.ATTR_CATEGORY] = String(event.category);

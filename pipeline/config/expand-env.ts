@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { setOwn } from '../../model/own-key.ts';
 import { ConfigError, joinPath } from './config-error.ts';
 
 /** Configs nest a handful of levels; deeper input, or an alias that contains itself, is refused. */
@@ -32,14 +33,7 @@ function expandValue(value: unknown, env: NodeJS.ProcessEnv, unset: UnsetVariabl
   if (Array.isArray(value)) return value.map((v, i) => expandValue(v, env, unset, [...path, i], depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    // defineProperty: a `__proto__` key in YAML stays a plain key, never a prototype.
-    for (const [k, v] of Object.entries(value))
-      Object.defineProperty(out, k, {
-        value: expandValue(v, env, unset, [...path, k], depth + 1),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, expandValue(v, env, unset, [...path, k], depth + 1));
     return out;
   }
   return value;

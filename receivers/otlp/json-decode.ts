@@ -1,6 +1,7 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import { setOwn } from '../../model/own-key.ts';
 import { PipelineRecord } from '../../model/record.ts';
 import { type DecodedBatch, MAX_VALUE_DEPTH, spanContextFrom } from './decoded-batch.ts';
 import { nowHr } from './proto-logs.ts';
@@ -66,7 +67,7 @@ function attributesOf(items: Obj[], depth: number): Record<string, AnyValue> {
   for (const kv of items) {
     const o = obj(kv, 'attribute');
     if (typeof o.key !== 'string') throw new OtlpJsonError('attribute key must be a string');
-    Object.defineProperty(out, o.key, { value: anyValue(o.value, depth + 1), enumerable: true, writable: true, configurable: true });
+    setOwn(out, o.key, anyValue(o.value, depth + 1));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import { setOwn } from '../../model/own-key.ts';
 import { PipelineRecord } from '../../model/record.ts';
 import { ProtoError, ProtoReader } from '../../model/wire/proto-reader.ts';
 import { type DecodedBatch, MAX_VALUE_DEPTH, spanContextFrom } from './decoded-batch.ts';
@@ -174,9 +175,7 @@ export function readKeyValue(r: ProtoReader, into: Record<string, AnyValue>, dep
       r.leave(outer);
     } else r.skip(t & 7);
   }
-  // A plain assignment keeps V8's fast object shape; only `__proto__` needs defining as data.
-  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
-  else into[key] = value;
+  setOwn(into, key, value);
 }
 
 export function readAnyValue(r: ProtoReader, depth: number): AnyValue {
