@@ -124,6 +124,11 @@ export interface Receiver extends Lifecycle {
 
 export interface ReceiverFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {
   readonly kind: 'receiver';
+  /**
+   * Embedded in an application, a receiver of this type opens nothing: the SDK's own records enter
+   * every pipeline that lists it (`otlp`), so one config serves both modes.
+   */
+  readonly receivesSdkRecords?: boolean;
   create(ctx: CreateContext<z.output<S>>, sink: IngestSink): Receiver;
 }
 

@@ -117,10 +117,10 @@ export class Service implements IngestSink {
     for (const pid of config.pipelines.keys()) this.#buildPipeline(pid, new Set());
     for (const id of config.receivers.keys()) this.#part('receiver', id);
 
-    const sdkPipelines = [...config.pipelines.values()].filter((p) =>
-      p.receivers.some((r) => config.receivers.get(r)?.factory.type === 'otlp'),
-    );
-    this.#sdkEntry = sdkPipelines.length ? this.#fanoutTo(sdkPipelines.map((p) => p.id)) : undefined;
+    const sdkPipelines = new Set<string>();
+    for (const [id, r] of config.receivers)
+      if (r.factory.receivesSdkRecords) for (const p of config.graph.receiving(id)) sdkPipelines.add(p.id);
+    this.#sdkEntry = sdkPipelines.size ? this.#fanoutTo([...sdkPipelines]) : undefined;
     // Embedded, the service starts as it is built (on the application's first event), on a later
     // turn so the first track() does no file work; the collector starts when told, and fails whole.
     if (this.host.mode === 'embedded') this.#starting = new Promise((resolve) => setImmediate(resolve)).then(() => this.#start());
@@ -192,8 +192,8 @@ export class Service implements IngestSink {
     const c = this.#config.connectors.get(id);
     if (!c) throw new Error(`unknown connector ${id}`);
     const routes = new Map<string, LogRecordProcessor>();
-    for (const p of this.#config.pipelines.values()) {
-      if (!p.receivers.includes(id) || building.has(p.id)) continue;
+    for (const p of this.#config.graph.receiving(id)) {
+      if (building.has(p.id)) continue;
       const entry = this.#buildPipeline(p.id, building);
       routes.set(p.id, p.processors.length > 0 ? new CopyingStage(entry) : entry);
     }
@@ -205,7 +205,7 @@ export class Service implements IngestSink {
 
   /** The entry for records from a receiver: every pipeline that lists it. */
   entryFor(receiverId: string): LogRecordProcessor | undefined {
-    const pids = [...this.#config.pipelines.values()].filter((p) => p.receivers.includes(receiverId)).map((p) => p.id);
+    const pids = this.#config.graph.receiving(receiverId).map((p) => p.id);
     return pids.length ? this.#fanoutTo(pids) : undefined;
   }
 
@@ -244,7 +244,7 @@ export class Service implements IngestSink {
     return true;
   }
 
-  /** Records from the embedded SDK: they enter every pipeline with an `otlp` receiver. */
+  /** Records from the embedded SDK: they enter every pipeline with a receiver that `receivesSdkRecords` (otlp). */
   ingest(records: PipelineRecord[]): boolean {
     if (!this.#sdkEntry || this.#stopped) return false;
     if (records.length === 1) return this.queue.push(records[0], this.#sdkEntry);
@@ -422,27 +422,11 @@ export class Service implements IngestSink {
     this.#stopped = true;
     // Front to back, sources before the pipelines they feed: what a stage emits as it shuts down
     // (summaries, held batches) still flows through live stages.
-    for (const pid of this.#upstreamFirst()) for (const p of this.#processors.get(pid) ?? []) await p.shutdown();
+    for (const pid of this.#config.graph.upstreamFirst()) for (const p of this.#processors.get(pid) ?? []) await p.shutdown();
     await this.forceFlush();
     await Promise.allSettled([...this.#exportQueues.values()].map((q) => q.shutdown()));
     for (const part of this.#parts) if (part.status !== 'failed') part.status = 'stopped';
     if (this.#phase !== 'failed') this.#phase = 'stopped';
-  }
-
-  #upstreamFirst(): string[] {
-    const order: string[] = [];
-    const seen = new Set<string>();
-    const visit = (pid: string): void => {
-      if (seen.has(pid)) return;
-      seen.add(pid);
-      for (const ex of this.#config.pipelines.get(pid)?.exporters ?? []) {
-        if (!this.#config.connectors.has(ex)) continue;
-        for (const p of this.#config.pipelines.values()) if (p.receivers.includes(ex)) visit(p.id);
-      }
-      order.push(pid);
-    };
-    for (const pid of this.#config.pipelines.keys()) visit(pid);
-    return order.reverse();
   }
 
   get warnings(): readonly string[] {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AnyFactory, ConnectorFactory, ExporterFactory, Kind, ProcessorFactory, ReceiverFactory } from '../component.ts';
+import { type PipelineConfig, PipelineGraph } from '../graph.ts';
 import type { Registry } from '../registry.ts';
 import { ConfigError, type ConfigIssue, joinPath } from './config-error.ts';
 import { didYouMean, nearest } from './did-you-mean.ts';
@@ -13,12 +14,7 @@ export interface ComponentConfig<F extends AnyFactory = AnyFactory> {
   readonly config: z.output<F['config']>;
 }
 
-export interface PipelineConfig {
-  readonly id: string;
-  readonly receivers: readonly string[];
-  readonly processors: readonly string[];
-  readonly exporters: readonly string[];
-}
+export type { PipelineConfig };
 
 /** An exporter's config, with the queue the engine puts in front of it. */
 export interface ExporterConfig extends ComponentConfig<ExporterFactory> {
@@ -32,6 +28,8 @@ export interface ServiceConfig {
   readonly exporters: ReadonlyMap<string, ExporterConfig>;
   readonly connectors: ReadonlyMap<string, ComponentConfig<ConnectorFactory>>;
   readonly pipelines: ReadonlyMap<string, PipelineConfig>;
+  /** The edges between pipelines (through connectors). */
+  readonly graph: PipelineGraph;
   /** Declared components no pipeline uses: allowed, as in otelcol, but worth a warning. */
   readonly warnings: readonly string[];
 }
@@ -181,9 +179,10 @@ export function resolveConfig(source: ConfigSource, registry: Registry, env: Nod
   // Connectors: used on both sides, sending only to pipelines that list them, and no cycles.
   // A pipeline that could not be read may be the missing side: it has its own error.
   const complete = unresolved.size === 0 && rawPipelines !== undefined;
+  const graph = new PipelineGraph(pipelines, sections.connectors.keys());
   for (const [cid, c] of sections.connectors as Map<string, ComponentConfig<ConnectorFactory>>) {
-    const asExporter = [...pipelines.values()].filter((p) => p.exporters.includes(cid));
-    const asReceiver = [...pipelines.values()].filter((p) => p.receivers.includes(cid));
+    const asExporter = graph.exporting(cid);
+    const asReceiver = graph.receiving(cid);
     if (complete && used.has(cid) && (asExporter.length === 0 || asReceiver.length === 0)) {
       issues.push({ path: `connectors.${cid}`, message: 'a connector must be an exporter of one pipeline and a receiver of another' });
     }
@@ -202,7 +201,7 @@ export function resolveConfig(source: ConfigSource, registry: Registry, env: Nod
         });
     }
   }
-  const cycle = findCycle(pipelines, sections.connectors);
+  const cycle = graph.findCycle();
   if (cycle) issues.push({ path: pipelinesEntry.path, message: `pipelines form a cycle: ${cycle.join(' → ')}` });
 
   // An unset variable where a value is required is that value's error; elsewhere it is a warning.
@@ -233,6 +232,7 @@ export function resolveConfig(source: ConfigSource, registry: Registry, env: Nod
     exporters,
     connectors: sections.connectors as Map<string, ComponentConfig<ConnectorFactory>>,
     pipelines,
+    graph,
     warnings,
   };
 }
@@ -308,40 +308,5 @@ function isMap(value: unknown): value is Record<string, unknown> {
 function asMap(value: unknown, path: string, issues: ConfigIssue[]): Record<string, unknown> | undefined {
   if (isMap(value)) return value;
   issues.push({ path, message: 'must be a map' });
-  return undefined;
-}
-
-/** Pipeline → connector → pipeline edges; returns one cycle as a list of pipeline ids. */
-function findCycle(pipelines: ReadonlyMap<string, PipelineConfig>, connectors: ReadonlyMap<string, ComponentConfig>): string[] | undefined {
-  const next = (pid: string): string[] => {
-    const out: string[] = [];
-    for (const ex of pipelines.get(pid)?.exporters ?? []) {
-      if (!connectors.has(ex)) continue;
-      for (const p of pipelines.values()) if (p.receivers.includes(ex)) out.push(p.id);
-    }
-    return out;
-  };
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (pid: string): string[] | undefined => {
-    state.set(pid, 1);
-    stack.push(pid);
-    for (const n of next(pid)) {
-      if (state.get(n) === 1) return [...stack.slice(stack.indexOf(n)), n];
-      if (!state.has(n)) {
-        const c = visit(n);
-        if (c) return c;
-      }
-    }
-    stack.pop();
-    state.set(pid, 2);
-    return undefined;
-  };
-  for (const pid of pipelines.keys()) {
-    if (!state.has(pid)) {
-      const c = visit(pid);
-      if (c) return c;
-    }
-  }
   return undefined;
 }

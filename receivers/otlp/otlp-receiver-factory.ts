@@ -64,6 +64,7 @@ export const otlpReceiverConfig = z.strictObject({
 /** The OTLP receiver. Embedded, it opens no port: the SDK's records enter its pipelines directly. */
 export const otlpReceiverFactory: ReceiverFactory<typeof otlpReceiverConfig> = {
   kind: 'receiver',
+  receivesSdkRecords: true,
   type: 'otlp',
   config: otlpReceiverConfig,
   create({ id, config, host }, sink) {
