@@ -7,6 +7,7 @@ import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, Grou
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { workerStartOptions } from '../../pipeline/worker-options.ts';
+import { BloomFilter } from './bloom-filter.ts';
 import {
   applyBatch,
   CLOSED,
@@ -25,6 +26,8 @@ const MINUTE = 60_000;
 const RECENT_EVENTS = 10;
 /** Per-minute history kept for trends and metrics. */
 const HISTORY_MS = 7 * 24 * 60 * MINUTE;
+/** Fingerprints added to the on-disk filter after which a sweep rebuilds it (evicted groups pile up: it cannot delete). */
+const FILTER_REBUILD_AFTER = 200_000;
 
 /** What the fingerprint processor tells the store about one record. */
 export interface Observation {
@@ -144,9 +147,9 @@ export class GroupStore {
   /**
    * Fingerprints that may have a row on disk and no group in memory (those in the file at open,
    * and those evicted since): a fingerprint absent from memory and from this filter is a new
-   * group, known without a SQLite lookup.
+   * group, known without a SQLite lookup (a false positive costs one lookup).
    */
-  #onDisk: OnDiskFilter;
+  #onDisk: BloomFilter;
 
   constructor(options: GroupStoreOptions) {
     this.path = options.path;
@@ -179,7 +182,7 @@ export class GroupStore {
     this.#inThread = options.path === ':memory:';
     // The worker starts with the first batch: a store that has not flushed yet costs no thread.
     if (this.#inThread) this.#writes = prepareWrites(this.#db);
-    this.#onDisk = new OnDiskFilter();
+    this.#onDisk = new BloomFilter();
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
     this.#timer = setInterval(() => this.#post(), options.flushIntervalMs ?? 1000).unref();
@@ -476,9 +479,9 @@ export class GroupStore {
       this.#db.exec('ROLLBACK');
       throw error;
     }
-    if (this.#onDisk.added > OnDiskFilter.REBUILD_AFTER) {
+    if (this.#onDisk.added > FILTER_REBUILD_AFTER) {
       // Evicted groups pile up in the filter (it cannot delete): start again from the rows on disk not in memory.
-      this.#onDisk = new OnDiskFilter();
+      this.#onDisk = new BloomFilter();
       for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
         if (!this.#groups.has(fingerprint)) this.#onDisk.add(fingerprint);
     }
@@ -491,7 +494,7 @@ export class GroupStore {
     this.flush();
     this.#groups.clear();
     this.#evicted.clear();
-    this.#onDisk = new OnDiskFilter();
+    this.#onDisk = new BloomFilter();
     this.#db.exec('BEGIN');
     try {
       for (const table of ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes']) this.#db.exec(`DELETE FROM ${table}`);
@@ -732,43 +735,4 @@ function migrateEvents(db: DatabaseSync): void {
     db.exec('ROLLBACK');
     throw error;
   }
-}
-
-/**
- * A Bloom filter over fingerprints (2^20 bits, 3 probes: about 1% false positives at 100,000
- * entries). A false positive costs one SQLite lookup; there are no false negatives.
- */
-class OnDiskFilter {
-  static readonly REBUILD_AFTER = 200_000;
-  readonly #bits = new Uint32Array(1 << 15);
-  added = 0;
-
-  add(key: string): void {
-    this.added++;
-    let h1 = hash1(key);
-    const h2 = hash2(h1);
-    for (let i = 0; i < 3; i++, h1 = (h1 + h2) >>> 0) this.#bits[(h1 >>> 5) & 0x7fff] |= 1 << (h1 & 31);
-  }
-
-  has(key: string): boolean {
-    if (this.added === 0) return false;
-    let h1 = hash1(key);
-    const h2 = hash2(h1);
-    for (let i = 0; i < 3; i++, h1 = (h1 + h2) >>> 0) if ((this.#bits[(h1 >>> 5) & 0x7fff] & (1 << (h1 & 31))) === 0) return false;
-    return true;
-  }
-}
-
-/** FNV-1a over the UTF-16 code units. */
-function hash1(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** A second, odd, well-mixed hash derived from the first (murmur3's finalizer). */
-function hash2(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) | 1) >>> 0;
 }
