@@ -8,6 +8,7 @@ import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { workerStartOptions } from '../../pipeline/worker-options.ts';
 import { BloomFilter } from './bloom-filter.ts';
+import { createSchema, deleteAll, deleteBefore, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
 import {
   applyBatch,
   CLOSED,
@@ -22,8 +23,6 @@ import { UserCounter } from './user-counter.ts';
 
 export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
 
-const MINUTE = 60_000;
-const RECENT_EVENTS = 10;
 /** Per-minute history kept for trends and metrics. */
 const HISTORY_MS = 7 * 24 * 60 * MINUTE;
 /** Fingerprints added to the on-disk filter after which a sweep rebuilds it (evicted groups pile up: it cannot delete). */
@@ -158,26 +157,7 @@ export class GroupStore {
     // A directory or file that cannot be written, or a file that is not a database, throws a StartError naming the path.
     this.#db = openDatabase(options.path, 'the group store');
     this.#db.exec(CONNECTION_PRAGMAS);
-    migrateEvents(this.#db);
-    this.#db.exec(`
-      CREATE TABLE IF NOT EXISTS groups (
-        fingerprint TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, message TEXT NOT NULL, component TEXT,
-        category TEXT, severity TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,
-        last_seen INTEGER NOT NULL, status TEXT NOT NULL, status_at INTEGER NOT NULL, opened_at INTEGER NOT NULL,
-        resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0);
-      CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
-      CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS});
-      -- Only error events are read by time (the dashboard's recent errors): a partial index spares
-      -- the other events' rows an index entry (files with the older full index have it dropped).
-      DROP INDEX IF EXISTS events_time;
-      CREATE INDEX IF NOT EXISTS events_errors ON events(time) WHERE is_error = 1;
-      CREATE TABLE IF NOT EXISTS minutes (minute INTEGER NOT NULL, fingerprint TEXT NOT NULL, count INTEGER NOT NULL,
-        errors INTEGER NOT NULL, PRIMARY KEY (minute, fingerprint));
-      CREATE TABLE IF NOT EXISTS totals (minute INTEGER PRIMARY KEY, events INTEGER NOT NULL, errors INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS users (user TEXT PRIMARY KEY, last_seen INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS status_changes (fingerprint TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL, opened_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS status_fp ON status_changes(fingerprint);
-    `);
+    createSchema(this.#db);
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
     this.#inThread = options.path === ':memory:';
     // The worker starts with the first batch: a store that has not flushed yet costs no thread.
@@ -461,31 +441,14 @@ export class GroupStore {
     this.flush();
     const cutoff = now - this.#ttl;
     for (const [fp, g] of this.#groups) if (g.lastSeen < cutoff) this.#groups.delete(fp);
-    const old = this.#db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(cutoff) as { fingerprint: string }[];
-    this.#db.exec('BEGIN');
-    try {
-      const delGroup = this.#db.prepare('DELETE FROM groups WHERE fingerprint = ?');
-      const delEvents = this.#db.prepare('DELETE FROM events WHERE fingerprint = ?');
-      for (const { fingerprint } of old) {
-        delGroup.run(fingerprint);
-        delEvents.run(fingerprint);
-      }
-      const horizon = Math.floor((now - HISTORY_MS) / MINUTE);
-      this.#db.prepare('DELETE FROM minutes WHERE minute < ?').run(horizon);
-      this.#db.prepare('DELETE FROM totals WHERE minute < ?').run(horizon);
-      this.#db.prepare('DELETE FROM users WHERE last_seen < ?').run(now - HISTORY_MS);
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    const deleted = deleteBefore(this.#db, cutoff, now - HISTORY_MS);
     if (this.#onDisk.added > FILTER_REBUILD_AFTER) {
       // Evicted groups pile up in the filter (it cannot delete): start again from the rows on disk not in memory.
       this.#onDisk = new BloomFilter();
       for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
         if (!this.#groups.has(fingerprint)) this.#onDisk.add(fingerprint);
     }
-    return old.length;
+    return deleted;
   }
 
   /** Deletes every group and its history, in memory and in the file (clearGroups()). */
@@ -495,14 +458,7 @@ export class GroupStore {
     this.#groups.clear();
     this.#evicted.clear();
     this.#onDisk = new BloomFilter();
-    this.#db.exec('BEGIN');
-    try {
-      for (const table of ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes']) this.#db.exec(`DELETE FROM ${table}`);
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    deleteAll(this.#db);
   }
 
   list(options: GroupListOptions = {}, now = Date.now()): GroupSummary[] {
@@ -701,38 +657,4 @@ function rowToGroup(r: Record<string, unknown>): Group {
     users: UserCounter.restore(r.users as string | null),
     alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
   };
-}
-
-/** Columns of the events table: a ring of RECENT_EVENTS slots per group; `seq` is the event's number in its group. */
-const EVENTS_COLUMNS =
-  'fingerprint TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, is_error INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (fingerprint, slot)';
-
-function slotOf(seq: number): number {
-  return (((seq - 1) % RECENT_EVENTS) + RECENT_EVENTS) % RECENT_EVENTS;
-}
-
-/**
- * Files written before the ring (an append-only events table trimmed per group) are converted on
- * open: each group's last 10 events keep their order, numbered back from the group's count.
- */
-function migrateEvents(db: DatabaseSync): void {
-  const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
-  if (columns.length === 0 || columns.some((c) => c.name === 'seq')) return;
-  db.exec('BEGIN');
-  try {
-    db.exec(`
-      ALTER TABLE events RENAME TO events_old;
-      CREATE TABLE events (${EVENTS_COLUMNS});
-      INSERT INTO events
-        SELECT fingerprint, (((seq - 1) % ${RECENT_EVENTS}) + ${RECENT_EVENTS}) % ${RECENT_EVENTS}, seq, time, is_error, json FROM (
-          SELECT e.fingerprint, g.count - ROW_NUMBER() OVER (PARTITION BY e.fingerprint ORDER BY e.rowid DESC) + 1 AS seq,
-            e.time, e.is_error, e.json, ROW_NUMBER() OVER (PARTITION BY e.fingerprint ORDER BY e.rowid DESC) AS rn
-          FROM events_old e JOIN groups g ON g.fingerprint = e.fingerprint)
-        WHERE rn <= ${RECENT_EVENTS};
-      DROP TABLE events_old;`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
 }

@@ -1,0 +1,110 @@
+/**
+ * The group store's tables (groups, a ring of recent events per group, per-minute counts, totals,
+ * users, status changes), the conversion of files written by older versions, and the deletes that
+ * span tables. The rows are written by group-writer.ts and read by group-queries.ts.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+
+/** The minutes and totals tables count per minute: `minute` is `Math.floor(time / MINUTE)`. */
+export const MINUTE = 60_000;
+/** Events kept per group. */
+export const RECENT_EVENTS = 10;
+
+const TABLES = ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes'];
+
+/** Creates the tables a file lacks, converting an older file first. */
+export function createSchema(db: DatabaseSync): void {
+  migrateEvents(db);
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS groups (
+      fingerprint TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, message TEXT NOT NULL, component TEXT,
+      category TEXT, severity TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL, status TEXT NOT NULL, status_at INTEGER NOT NULL, opened_at INTEGER NOT NULL,
+      resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
+    CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS});
+    -- Only error events are read by time (the dashboard's recent errors): a partial index spares
+    -- the other events' rows an index entry (files with the older full index have it dropped).
+    DROP INDEX IF EXISTS events_time;
+    CREATE INDEX IF NOT EXISTS events_errors ON events(time) WHERE is_error = 1;
+    CREATE TABLE IF NOT EXISTS minutes (minute INTEGER NOT NULL, fingerprint TEXT NOT NULL, count INTEGER NOT NULL,
+      errors INTEGER NOT NULL, PRIMARY KEY (minute, fingerprint));
+    CREATE TABLE IF NOT EXISTS totals (minute INTEGER PRIMARY KEY, events INTEGER NOT NULL, errors INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS users (user TEXT PRIMARY KEY, last_seen INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS status_changes (fingerprint TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL, opened_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS status_fp ON status_changes(fingerprint);
+  `);
+}
+
+/**
+ * Deletes the groups last seen before `groupsBefore` with their events, and the minute counts,
+ * totals and users older than `historyBefore`, in one transaction; returns how many groups went.
+ */
+export function deleteBefore(db: DatabaseSync, groupsBefore: number, historyBefore: number): number {
+  const old = db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(groupsBefore) as { fingerprint: string }[];
+  db.exec('BEGIN');
+  try {
+    const delGroup = db.prepare('DELETE FROM groups WHERE fingerprint = ?');
+    const delEvents = db.prepare('DELETE FROM events WHERE fingerprint = ?');
+    for (const { fingerprint } of old) {
+      delGroup.run(fingerprint);
+      delEvents.run(fingerprint);
+    }
+    const horizon = Math.floor(historyBefore / MINUTE);
+    db.prepare('DELETE FROM minutes WHERE minute < ?').run(horizon);
+    db.prepare('DELETE FROM totals WHERE minute < ?').run(horizon);
+    db.prepare('DELETE FROM users WHERE last_seen < ?').run(historyBefore);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+  return old.length;
+}
+
+/** Deletes every row of every table, in one transaction. */
+export function deleteAll(db: DatabaseSync): void {
+  db.exec('BEGIN');
+  try {
+    for (const table of TABLES) db.exec(`DELETE FROM ${table}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Columns of the events table: a ring of RECENT_EVENTS slots per group; `seq` is the event's number in its group. */
+const EVENTS_COLUMNS =
+  'fingerprint TEXT NOT NULL, slot INTEGER NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, is_error INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (fingerprint, slot)';
+
+/** The slot of the ring that the event numbered `seq` in its group takes. */
+export function slotOf(seq: number): number {
+  return (((seq - 1) % RECENT_EVENTS) + RECENT_EVENTS) % RECENT_EVENTS;
+}
+
+/**
+ * Files written before the ring (an append-only events table trimmed per group) are converted on
+ * open: each group's last 10 events keep their order, numbered back from the group's count.
+ */
+function migrateEvents(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'seq')) return;
+  db.exec('BEGIN');
+  try {
+    db.exec(`
+      ALTER TABLE events RENAME TO events_old;
+      CREATE TABLE events (${EVENTS_COLUMNS});
+      INSERT INTO events
+        SELECT fingerprint, (((seq - 1) % ${RECENT_EVENTS}) + ${RECENT_EVENTS}) % ${RECENT_EVENTS}, seq, time, is_error, json FROM (
+          SELECT e.fingerprint, g.count - ROW_NUMBER() OVER (PARTITION BY e.fingerprint ORDER BY e.rowid DESC) + 1 AS seq,
+            e.time, e.is_error, e.json, ROW_NUMBER() OVER (PARTITION BY e.fingerprint ORDER BY e.rowid DESC) AS rn
+          FROM events_old e JOIN groups g ON g.fingerprint = e.fingerprint)
+        WHERE rn <= ${RECENT_EVENTS};
+      DROP TABLE events_old;`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
