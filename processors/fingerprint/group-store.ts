@@ -1,24 +1,12 @@
-import { extname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { EventJson } from '../../model/event-json.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
-import { workerStartOptions } from '../../pipeline/worker-options.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { createSchema, deleteAll, deleteBefore, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
-import {
-  applyBatch,
-  CLOSED,
-  COMMITTED,
-  CONNECTION_PRAGMAS,
-  FAILED,
-  prepareWrites,
-  type WriteBatch,
-  type WriteStatements,
-} from './group-writer.ts';
+import { CONNECTION_PRAGMAS, type WriteBatch } from './group-writer.ts';
+import { GroupWriterChannel } from './group-writer-channel.ts';
 import { UserCounter } from './user-counter.ts';
 
 export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
@@ -124,25 +112,12 @@ export class GroupStore {
   alertsTriggered = 0;
   processingNs = 0;
   readonly #s: { getGroup: StatementSync };
-  /** The writer: a worker owning the write connection (a file), or statements run in-thread (`:memory:`). */
-  #worker: Worker | undefined;
-  /** `:memory:`: batches are applied in-thread. */
-  readonly #inThread: boolean;
-  readonly #writes: WriteStatements | undefined;
-  /** Shared with the worker: batches committed, batches failed, closed. */
-  readonly #state = new Int32Array(new SharedArrayBuffer(12));
-  /** Batches posted to the worker. */
-  #posted = 0;
-  /** Failed batches already reported. */
-  #failedSeen = 0;
+  readonly #writer: GroupWriterChannel;
   /**
    * Groups evicted from memory whose rows are in a batch the worker may not have committed yet,
    * with that batch's number: looked up here first, so a look-up never waits for the writer.
    */
   #evicted = new Map<string, { group: Group; batch: number }>();
-  #workerError: unknown;
-  /** flushAsync calls waiting (the worker is ref'd while any is). */
-  #asyncWaits = 0;
   /**
    * Fingerprints that may have a row on disk and no group in memory (those in the file at open,
    * and those evicted since): a fingerprint absent from memory and from this filter is a new
@@ -159,9 +134,7 @@ export class GroupStore {
     this.#db.exec(CONNECTION_PRAGMAS);
     createSchema(this.#db);
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
-    this.#inThread = options.path === ':memory:';
-    // The worker starts with the first batch: a store that has not flushed yet costs no thread.
-    if (this.#inThread) this.#writes = prepareWrites(this.#db);
+    this.#writer = new GroupWriterChannel(options.path, this.#db);
     this.#onDisk = new BloomFilter();
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
@@ -287,7 +260,7 @@ export class GroupStore {
       let n = Math.max(1, Math.floor(this.#maxGroups / 10));
       for (const fp of this.#groups.keys()) {
         if (n-- <= 0 || fp === group.fingerprint) break;
-        if (!this.#inThread) this.#evicted.set(fp, { group: this.#groups.get(fp) as Group, batch: this.#posted });
+        if (!this.#writer.inThread) this.#evicted.set(fp, { group: this.#groups.get(fp) as Group, batch: this.#writer.posted });
         this.#groups.delete(fp);
         this.#onDisk.add(fp);
       }
@@ -370,31 +343,13 @@ export class GroupStore {
       this.#pendingUsers.clear();
       this.#pendingStatus = [];
     }
-    if (!this.#inThread) {
-      this.#worker ??= this.#startWorker();
-      this.#worker.postMessage(b);
-      this.#posted++;
-    } else applyBatch(this.#db, this.#writes as WriteStatements, b);
-  }
-
-  #startWorker(): Worker {
-    // The built package runs group-writer.js, the checkout group-writer.ts: same name as this module's.
-    const worker = new Worker(new URL(`./group-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url), {
-      // Not the application's --import/--require or NODE_OPTIONS: they would run its start-up again in the worker.
-      ...workerStartOptions(),
-      workerData: { groupWriter: true, path: this.path, state: this.#state.buffer },
-    });
-    if (this.#asyncWaits === 0) worker.unref();
-    worker.on('error', (error) => {
-      this.#workerError = error;
-    });
-    return worker;
+    this.#writer.post(b);
   }
 
   /** Drops the evicted groups whose batch is committed (their rows on disk are current). */
   #pruneEvicted(): void {
     if (!this.#evicted.size) return;
-    const committed = Atomics.load(this.#state, COMMITTED);
+    const committed = this.#writer.committed;
     for (const [fp, e] of this.#evicted) if (e.batch <= committed) this.#evicted.delete(fp);
   }
 
@@ -402,37 +357,17 @@ export class GroupStore {
   async flushAsync(): Promise<void> {
     if (this.#closed) return;
     this.#post();
-    const state = this.#state;
-    const deadline = Date.now() + 30_000;
-    // A pending Atomics.waitAsync does not keep the event loop alive: the worker (unref'd otherwise) does meanwhile.
-    if (this.#asyncWaits++ === 0) this.#worker?.ref();
-    try {
-      for (let done = Atomics.load(state, COMMITTED); done < this.#posted && Date.now() < deadline; done = Atomics.load(state, COMMITTED)) {
-        const r = Atomics.waitAsync(state, COMMITTED, done, 1000);
-        if (r.async) await r.value;
-      }
-    } finally {
-      if (--this.#asyncWaits === 0) this.#worker?.unref();
-    }
+    await this.#writer.settle();
     this.#wait();
   }
 
-  /** Blocks until the worker has committed every batch posted; throws once for each batch it failed to write. */
+  /** Blocks until the writer has committed every batch posted; throws once for each batch it failed to write. */
   #wait(): void {
-    const state = this.#state;
-    const deadline = Date.now() + 30_000;
-    for (let done = Atomics.load(state, COMMITTED); done < this.#posted; done = Atomics.load(state, COMMITTED)) {
-      if (Date.now() > deadline || this.#workerError) break;
-      Atomics.wait(state, COMMITTED, done, 1000);
+    try {
+      this.#writer.wait();
+    } finally {
+      this.#pruneEvicted();
     }
-    if (this.#workerError) throw new Error(`group store: the writer of ${this.path} failed: ${String(this.#workerError)}`);
-    this.#pruneEvicted();
-    const failed = Atomics.load(state, FAILED);
-    if (failed > this.#failedSeen) {
-      this.#failedSeen = failed;
-      throw new Error(`group store: ${failed} write batch(es) to ${this.path} failed`);
-    }
-    if (Atomics.load(state, COMMITTED) < this.#posted) throw new Error(`group store: the writer of ${this.path} did not commit in 30 s`);
   }
 
   /** Deletes groups unseen for the TTL and history older than 7 days. */
@@ -628,10 +563,7 @@ export class GroupStore {
       this.flush();
     } finally {
       this.#closed = true;
-      if (this.#worker) {
-        this.#worker.postMessage('close');
-        Atomics.wait(this.#state, CLOSED, 0, 5000);
-      }
+      this.#writer.close();
       this.#db.close();
     }
   }
