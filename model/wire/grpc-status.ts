@@ -1,4 +1,5 @@
-import { ProtoReader, ProtoWriter } from './proto-reader.ts';
+import { ProtoReader } from './proto-reader.ts';
+import { ProtoWriter } from './proto-writer.ts';
 
 /** The gRPC status codes unitrack sends or reads (grpc/doc/statuscodes.md). */
 export const GrpcCode = {

@@ -1,69 +1,19 @@
-/**
- * A minimal protobuf wire-format reader: just what the OTLP decoders need, with no allocation
- * beyond the values read. Every read is bounds-checked and throws `ProtoError` on bad input.
- */
+import { decodeUtf8 } from './string-cache.ts';
+
+/** What the reader throws on bad input: malformed, truncated or out-of-bounds bytes. */
 export class ProtoError extends Error {
   override name = 'ProtoError';
 }
-
-const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
 /** The bytes as a Buffer over the same memory (no copy), for Buffer's fast slice and read methods. */
 function asBuffer(buf: Uint8Array): Buffer {
   return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-/** UTF-8 bytes as a string, exactly as a non-fatal `TextDecoder` reads them. */
-function decodeString(buf: Buffer, start: number, end: number): string {
-  // Buffer's UTF-8 slice replaces invalid sequences as TextDecoder does, and faster; only a
-  // leading BOM differs (TextDecoder drops it), so that case keeps TextDecoder.
-  if (end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf)
-    return textDecoder.decode(buf.subarray(start, end));
-  return buf.toString('utf8', start, end);
-}
-
 /**
- * Short strings repeat from record to record (attribute keys, severity texts, categories,
- * service names): a small direct-mapped cache, keyed by a hash of the bytes and checked byte for
- * byte, hands back the string decoded before instead of decoding (and allocating) it again.
+ * A minimal protobuf wire-format reader: just what the OTLP decoders need, with no allocation
+ * beyond the values read. Every read is bounds-checked and throws `ProtoError` on bad input.
  */
-const CACHED_MAX_BYTES = 32;
-const CACHE_SLOTS = 4096;
-const cacheBytes: (Uint8Array | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
-const cacheStrings: string[] = new Array(CACHE_SLOTS).fill('');
-
-function cachedString(buf: Buffer, start: number, end: number): string {
-  const len = end - start;
-  if (len === 0) return '';
-  // A hash of the length and a few bytes (both ends, where similar strings differ, and the middle):
-  // a collision only costs a miss, since the bytes are compared in full.
-  const last = end - 1;
-  let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
-  h = Math.imul(h ^ buf[start], 0x01000193);
-  h = Math.imul(h ^ buf[last], 0x01000193);
-  h = Math.imul(h ^ buf[last - (len >> 2)], 0x01000193);
-  h = Math.imul(h ^ buf[start + (len >> 1)], 0x01000193);
-  h = Math.imul(h ^ buf[last - (len >> 3)], 0x01000193);
-  h = Math.imul(h ^ buf[start + (len >> 2)], 0x01000193);
-  h = Math.imul(h ^ buf[start + (len >> 3)], 0x01000193);
-  const slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
-  const bytes = cacheBytes[slot];
-  if (bytes !== undefined && bytes.length === len) {
-    let same = true;
-    for (let i = 0; i < len; i++) {
-      if (bytes[i] !== buf[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return cacheStrings[slot];
-  }
-  const value = decodeString(buf, start, end);
-  cacheBytes[slot] = new Uint8Array(buf.subarray(start, end)); // a copy: the request's buffer is not kept
-  cacheStrings[slot] = value;
-  return value;
-}
-
 export class ProtoReader {
   readonly buf: Buffer;
   pos: number;
@@ -209,7 +159,7 @@ export class ProtoReader {
     const end = start + len;
     if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
     this.pos = end;
-    return len <= CACHED_MAX_BYTES ? cachedString(this.buf, start, end) : decodeString(this.buf, start, end);
+    return decodeUtf8(this.buf, start, end);
   }
 
   /** A copy, as a plain Uint8Array: a Buffer (the request body's type) would JSON-serialize as {type, data}. */
@@ -242,48 +192,5 @@ export class ProtoReader {
       default:
         throw new ProtoError(`unsupported wire type ${wire}`);
     }
-  }
-}
-
-/** A protobuf writer for the small responses the receiver sends. */
-export class ProtoWriter {
-  #bytes: number[] = [];
-
-  varint(field: number, value: number): this {
-    this.#tag(field, 0);
-    this.#raw(value);
-    return this;
-  }
-
-  string(field: number, value: string): this {
-    return this.bytes(field, Buffer.from(value, 'utf8'));
-  }
-
-  bytes(field: number, value: Uint8Array): this {
-    this.#tag(field, 2);
-    this.#raw(value.length);
-    for (const b of value) this.#bytes.push(b);
-    return this;
-  }
-
-  message(field: number, inner: ProtoWriter): this {
-    return this.bytes(field, inner.finish());
-  }
-
-  finish(): Uint8Array {
-    return Uint8Array.from(this.#bytes);
-  }
-
-  #tag(field: number, wire: number): void {
-    this.#raw(field * 8 + wire);
-  }
-
-  #raw(value: number): void {
-    let v = value;
-    while (v >= 0x80) {
-      this.#bytes.push((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    this.#bytes.push(v);
   }
 }

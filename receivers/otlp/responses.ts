@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ProtoWriter } from '../../model/wire/proto-reader.ts';
+import { ProtoWriter } from '../../model/wire/proto-writer.ts';
 
 export type Encoding = 'proto' | 'json';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { secretKey, sign } from '../../exporters/webhook/signature.ts';
-import { ProtoWriter } from '../../model/wire/proto-reader.ts';
+import { ProtoWriter } from '../../model/wire/proto-writer.ts';
 import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
 import { decodeLogsProto } from '../../receivers/otlp/proto-logs.ts';
 import { FULL, recordResult } from '../helpers/reliability-summary.ts';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRegistry } from '../../cli/components.ts';
 import { compileCondition } from '../../connectors/routing/ottl-evaluator.ts';
-import { ProtoWriter } from '../../model/wire/proto-reader.ts';
+import { ProtoWriter } from '../../model/wire/proto-writer.ts';
 import { resolveConfig } from '../../pipeline/config/service-config.ts';
 import { parseConfigText } from '../../pipeline/config/source.ts';
 import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
