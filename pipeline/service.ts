@@ -3,6 +3,7 @@ import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { PipelineRecord } from '../model/record.ts';
 import { SharedState } from '../model/shared-state.ts';
 import { Telemetry } from '../model/telemetry.ts';
+import { Capacity } from './capacity.ts';
 import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver, RecordHolder } from './component.ts';
 import type { ServiceConfig } from './config/service-config.ts';
 import { ExportQueue } from './export-queue.ts';
@@ -64,10 +65,8 @@ export class Service implements IngestSink {
   /** Each pipeline's processors, front to back. */
   readonly #processors = new Map<string, LogRecordProcessor[]>();
   readonly #receivers = new Map<string, Receiver>();
-  /** Processors that hold records and send them on later (batch): what they hold still reaches the exporters. */
-  readonly #holders: Required<RecordHolder>[] = [];
+  readonly #capacity: Capacity;
   readonly #sdkEntry: LogRecordProcessor | undefined;
-  readonly #refuseAt: number;
   #stopped = false;
   /** Every component, in start order: exporters, processors, connectors, then receivers. */
   readonly #parts: Part[] = [];
@@ -79,7 +78,6 @@ export class Service implements IngestSink {
   constructor(config: ServiceConfig, options: ServiceOptions = {}) {
     this.#config = config;
     this.telemetry = options.telemetry ?? new Telemetry();
-    this.#refuseAt = options.refuseAtExportFill ?? 0.9;
     const reported = new Set<string>();
     const errors = this.telemetry;
     this.host = {
@@ -98,6 +96,7 @@ export class Service implements IngestSink {
       },
     };
     this.queue = new IngestQueue(this.telemetry, options.ingestQueueSize);
+    this.#capacity = new Capacity(this.queue, this.#exportQueues, options.refuseAtExportFill ?? 0.9);
     this.telemetry.gauge('unitrack_process_resident_memory_bytes', 'Resident memory of this process.', () => process.memoryUsage.rss());
 
     // Exporters first (each behind its own queue), then pipelines from the ends back.
@@ -171,7 +170,7 @@ export class Service implements IngestSink {
         const inner = c.factory.create({ id, config: c.config, host: this.host }, stage);
         // One instance per pipeline; the first one describes and starts for the part.
         if (inner.start || inner.describe) part.component ??= inner;
-        if (inner.holds) this.#holders.push(inner as Required<RecordHolder>);
+        if (inner.holds) this.#capacity.holders.push(inner as Required<RecordHolder>);
         const processor = new GuardedProcessor(id, inner, this.host);
         stages.unshift(processor);
         stage = processor;
@@ -209,39 +208,9 @@ export class Service implements IngestSink {
     return pids.length ? this.#fanoutTo(pids) : undefined;
   }
 
-  /**
-   * Records the pipeline can still take without an exporter queue overflowing, assuming (to be
-   * safe) that every record queued for the processors, or held by one (a batch about to be sent
-   * on at once), reaches every exporter.
-   */
-  #headroom(): number {
-    let upstream = this.queue.size;
-    for (const h of this.#holders) upstream += h.holds();
-    let room = this.queue.capacity - this.queue.size;
-    for (const q of this.#exportQueues.values()) room = Math.min(room, Math.floor(q.capacity * this.#refuseAt) - q.size - upstream);
-    return room;
-  }
-
   /** True while input should be refused (429/503): there is no headroom left. */
   get saturated(): boolean {
-    return this.#headroom() <= 0;
-  }
-
-  /** Nothing waits for the processors, in a batch or in front of an exporter. */
-  #idle(): boolean {
-    if (this.queue.size !== 0) return false;
-    for (const h of this.#holders) if (h.holds() !== 0) return false;
-    for (const q of this.#exportQueues.values()) if (!q.idle) return false;
-    return true;
-  }
-
-  /** Whether a receiver may take a batch of `n`; a batch larger than any queue is taken once all is idle. */
-  #admits(n: number): boolean {
-    if (n <= this.#headroom()) return true;
-    if (!this.#idle() || n > this.queue.capacity) return false;
-    // Taken, so it must not be lost: let it past the capacity of the queues it may overflow.
-    for (const q of this.#exportQueues.values()) q.allowBurst(n);
-    return true;
+    return this.#capacity.headroom() <= 0;
   }
 
   /** Records from the embedded SDK: they enter every pipeline with a receiver that `receivesSdkRecords` (otlp). */
@@ -309,22 +278,7 @@ export class Service implements IngestSink {
         part.status = 'ok';
         continue;
       }
-      const queue = this.queue;
-      const service = this;
-      // The size of this receiver's last batch: while the pipeline has less room than that, the
-      // next one would most likely be refused after decoding, so it is refused (or waits) before.
-      let expected = 1;
-      const sink: IngestSink = {
-        ingest: (records) => {
-          if (records.length > 0) expected = records.length;
-          return !service.#stopped && service.#admits(records.length) && queue.pushAll(records, entry);
-        },
-        get saturated() {
-          const room = service.#headroom();
-          // A batch larger than every queue is still taken once all is idle (see #admits).
-          return room <= 0 || (room < expected && !service.#idle());
-        },
-      };
+      const sink = this.#capacity.sinkFor(entry, () => this.#stopped);
       try {
         const receiver = c.factory.create({ id, config: c.config, host: this.host }, sink);
         part.component = receiver;
