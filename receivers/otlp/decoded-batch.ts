@@ -1,3 +1,4 @@
+import type { HrTime } from '@opentelemetry/api';
 import type { PipelineRecord } from '../../model/record.ts';
 
 /** What a decoder produced: records, and how many items it rejected and why (partial success). */
@@ -17,4 +18,10 @@ export function spanContextFrom(traceId: string, spanId: string, flags: number) 
   if (!traceId || INVALID_TRACE.test(traceId)) return undefined;
   if (traceId.length !== 32 || (spanId && spanId.length !== 16)) return false;
   return { traceId, spanId: spanId || '0000000000000000', traceFlags: flags & 0xff, isRemote: true };
+}
+
+/** Now, for a record that arrived without a time. */
+export function nowHr(): HrTime {
+  const ms = Date.now();
+  return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
 }

@@ -3,8 +3,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import { setOwn } from '../../model/own-key.ts';
 import { PipelineRecord } from '../../model/record.ts';
-import { type DecodedBatch, MAX_VALUE_DEPTH, spanContextFrom } from './decoded-batch.ts';
-import { nowHr } from './proto-logs.ts';
+import { type DecodedBatch, MAX_VALUE_DEPTH, nowHr, spanContextFrom } from './decoded-batch.ts';
 import { isTrackedSpanEvent, spanEventRecord } from './span-event-record.ts';
 
 /** Malformed OTLP JSON: answered with 400 and this message. */

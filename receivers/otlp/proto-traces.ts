@@ -2,8 +2,8 @@ import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ProtoReader } from '../../model/wire/proto-reader.ts';
-import { type DecodedBatch, spanContextFrom } from './decoded-batch.ts';
-import { nowHr, readKeyValue, readResource, readScope } from './proto-logs.ts';
+import { type DecodedBatch, nowHr, spanContextFrom } from './decoded-batch.ts';
+import { readKeyValue, readResource, readScope } from './proto-common.ts';
 import { isTrackedSpanEvent, spanEventRecord } from './span-event-record.ts';
 
 /** Decodes an `ExportTraceServiceRequest`: span events that carry exceptions become records. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toEventLine } from '../../model/event-json.ts';
 import { ProtoReader } from '../../model/wire/proto-reader.ts';
 import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
-import { readAnyValue } from '../../receivers/otlp/proto-logs.ts';
+import { readAnyValue } from '../../receivers/otlp/proto-common.ts';
 
 // AnyValue int64 and bytes as the OpenTelemetry Python SDK sends them (found by
 // test/interop/python-sdk.test.ts): Python ints past 2^53 are common as IDs.
