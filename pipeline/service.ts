@@ -4,21 +4,16 @@ import type { PipelineRecord } from '../model/record.ts';
 import { SharedState } from '../model/shared-state.ts';
 import { Telemetry } from '../model/telemetry.ts';
 import { Capacity } from './capacity.ts';
-import type { ComponentStatus, Description, Health, Host, IngestSink, Kind, Lifecycle, Receiver, RecordHolder } from './component.ts';
+import type { Health, Host, IngestSink, Receiver, RecordHolder } from './component.ts';
+import { ComponentStates, type Part, type ServiceDescription } from './component-states.ts';
+
+export type { ServiceDescription };
+
 import type { ServiceConfig } from './config/service-config.ts';
 import { ExportQueue } from './export-queue.ts';
 import { CopyingStage, Fanout } from './fanout.ts';
 import { GuardedProcessor } from './guarded-processor.ts';
 import { IngestQueue } from './ingest-queue.ts';
-
-/** One component as the service tracks it for start-up, `/healthz` and the start-up block. */
-interface Part {
-  readonly kind: Kind;
-  readonly id: string;
-  component?: Lifecycle;
-  status: ComponentStatus;
-  error?: string;
-}
 
 /** The collector did not start: every component that could not, each naming what and where. */
 export class ServiceStartError extends Error {
@@ -29,13 +24,6 @@ export class ServiceStartError extends Error {
     this.name = 'ServiceStartError';
     this.failures = failures;
   }
-}
-
-/** What the started components listen on and write, each with the component's id. */
-export interface ServiceDescription {
-  readonly endpoints: { readonly component: string; readonly name: string; readonly url: string }[];
-  readonly paths: { readonly component: string; readonly name: string; readonly path: string }[];
-  readonly notes: { readonly component: string; readonly note: string }[];
 }
 
 export interface ServiceOptions {
@@ -68,10 +56,7 @@ export class Service implements IngestSink {
   readonly #capacity: Capacity;
   readonly #sdkEntry: LogRecordProcessor | undefined;
   #stopped = false;
-  /** Every component, in start order: exporters, processors, connectors, then receivers. */
-  readonly #parts: Part[] = [];
-  #phase: 'starting' | 'running' | 'draining' | 'stopped' | 'failed' = 'starting';
-  readonly #startTime = Date.now();
+  readonly #states = new ComponentStates();
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -101,7 +86,7 @@ export class Service implements IngestSink {
 
     // Exporters first (each behind its own queue), then pipelines from the ends back.
     for (const [id, c] of config.exporters) {
-      const part = this.#part('exporter', id);
+      const part = this.#states.part('exporter', id);
       try {
         const exporter = c.factory.create({ id, config: c.config, host: this.host });
         part.component = exporter;
@@ -114,7 +99,7 @@ export class Service implements IngestSink {
       }
     }
     for (const pid of config.pipelines.keys()) this.#buildPipeline(pid, new Set());
-    for (const id of config.receivers.keys()) this.#part('receiver', id);
+    for (const id of config.receivers.keys()) this.#states.part('receiver', id);
 
     const sdkPipelines = new Set<string>();
     for (const [id, r] of config.receivers)
@@ -125,17 +110,9 @@ export class Service implements IngestSink {
     if (this.host.mode === 'embedded') this.#starting = new Promise((resolve) => setImmediate(resolve)).then(() => this.#start());
   }
 
-  /** The part for a component, created on first sight (a processor id used by several pipelines is one part). */
-  #part(kind: Kind, id: string): Part {
-    let part = this.#parts.find((p) => p.kind === kind && p.id === id);
-    if (!part) this.#parts.push((part = { kind, id, status: 'starting' }));
-    return part;
-  }
-
   /** A component that could not be created or started. The collector reports them all at once from start(). */
   #failed(part: Part, error: unknown): void {
-    part.status = 'failed';
-    part.error ??= error instanceof Error ? error.message : String(error);
+    this.#states.fail(part, error);
     if (this.host.mode === 'embedded') this.host.reportError(part.id, error);
   }
 
@@ -165,7 +142,7 @@ export class Service implements IngestSink {
       const id = p.processors[i];
       const c = this.#config.processors.get(id);
       if (!c) continue;
-      const part = this.#part('processor', id);
+      const part = this.#states.part('processor', id);
       try {
         const inner = c.factory.create({ id, config: c.config, host: this.host }, stage);
         // One instance per pipeline; the first one describes and starts for the part.
@@ -196,7 +173,7 @@ export class Service implements IngestSink {
       const entry = this.#buildPipeline(p.id, building);
       routes.set(p.id, p.processors.length > 0 ? new CopyingStage(entry) : entry);
     }
-    this.#part('connector', id);
+    this.#states.part('connector', id);
     const connector = new GuardedProcessor(id, c.factory.create({ id, config: c.config, host: this.host }, routes), this.host);
     this.#connectors.set(id, connector);
     return connector;
@@ -236,7 +213,7 @@ export class Service implements IngestSink {
     // All at once: each check runs before any record is exported (so a failure is said once, by
     // the start), and the collector names every failure in one go.
     await Promise.all(
-      this.#parts.map(async (part) => {
+      this.#states.parts.map(async (part) => {
         if (part.kind === 'receiver' || part.status === 'failed') return;
         try {
           await part.component?.start?.();
@@ -246,15 +223,15 @@ export class Service implements IngestSink {
         }
       }),
     );
-    if (collector && !this.#parts.some((p) => p.status === 'failed')) await this.#startReceivers();
-    const failures = this.#parts.filter((p) => p.status === 'failed');
+    if (collector && this.#states.failures.length === 0) await this.#startReceivers();
+    const failures = this.#states.failures;
     if (collector && failures.length > 0) {
-      this.#phase = 'failed';
+      this.#states.phase = 'failed';
       await this.#stop();
       throw new ServiceStartError(failures.map((p) => ({ component: `${p.kind} ${p.id}`, message: p.error ?? 'failed' })));
     }
-    for (const part of this.#parts) if (part.status === 'starting') part.status = 'ok';
-    if (this.#phase === 'starting') this.#phase = 'running';
+    this.#states.settle('ok', 'starting');
+    if (this.#states.phase === 'starting') this.#states.phase = 'running';
     if (!collector) this.#announce();
   }
 
@@ -272,7 +249,7 @@ export class Service implements IngestSink {
 
   async #startReceivers(): Promise<void> {
     for (const [id, c] of this.#config.receivers) {
-      const part = this.#part('receiver', id);
+      const part = this.#states.part('receiver', id);
       const entry = this.entryFor(id);
       if (!entry) {
         part.status = 'ok';
@@ -294,49 +271,12 @@ export class Service implements IngestSink {
 
   /** Where the started components listen and what they write (the collector's start-up block). */
   describe(): ServiceDescription {
-    const out: ServiceDescription = { endpoints: [], paths: [], notes: [] };
-    // Receivers first: where data goes in is what an operator looks for first.
-    const parts = [...this.#parts.filter((p) => p.kind === 'receiver'), ...this.#parts.filter((p) => p.kind !== 'receiver')];
-    for (const part of parts) {
-      if (part.status !== 'ok') continue;
-      let d: Description | undefined;
-      try {
-        d = part.component?.describe?.();
-      } catch {
-        continue;
-      }
-      for (const e of d?.endpoints ?? []) out.endpoints.push({ component: part.id, ...e });
-      for (const p of d?.paths ?? []) out.paths.push({ component: part.id, ...p });
-      for (const note of d?.notes ?? []) out.notes.push({ component: part.id, note });
-    }
-    return out;
+    return this.#states.describe();
   }
 
   /** `/healthz`: ready only once everything started and until draining begins; each pipeline's state. */
   health(): Health {
-    const failed = this.#parts.some((p) => p.status === 'failed');
-    const status = this.#phase === 'running' ? (failed ? 'degraded' : 'ready') : this.#phase;
-    const pipelines: Record<string, Health['pipelines'][string]> = {};
-    for (const p of this.#config.pipelines.values()) {
-      const components: Record<string, { status: ComponentStatus; error?: string }> = {};
-      const add = (kind: Kind, id: string) => {
-        const part = this.#parts.find((x) => x.kind === kind && x.id === id);
-        if (part) components[`${kind}:${id}`] = part.error ? { status: part.status, error: part.error } : { status: part.status };
-      };
-      for (const r of p.receivers) add(this.#config.connectors.has(r) ? 'connector' : 'receiver', r);
-      for (const id of p.processors) add('processor', id);
-      for (const e of p.exporters) add(this.#config.connectors.has(e) ? 'connector' : 'exporter', e);
-      const states = Object.values(components).map((c) => c.status);
-      const order: ComponentStatus[] = ['failed', 'starting', 'stopping', 'stopped'];
-      pipelines[p.id] = { status: order.find((s) => states.includes(s)) ?? 'ok', components };
-    }
-    return {
-      status,
-      ready: this.#phase === 'running',
-      start_time: new Date(this.#startTime).toISOString(),
-      uptime_seconds: Math.round((Date.now() - this.#startTime) / 100) / 10,
-      pipelines,
-    };
+    return this.#states.health(this.#config);
   }
 
   /** Running receivers by id (collector mode). */
@@ -369,8 +309,8 @@ export class Service implements IngestSink {
   }
 
   async #drain(): Promise<void> {
-    if (this.#phase !== 'failed') this.#phase = 'draining';
-    for (const part of this.#parts) if (part.status !== 'failed') part.status = 'stopping';
+    if (this.#states.phase !== 'failed') this.#states.phase = 'draining';
+    this.#states.settle('stopping');
     await Promise.allSettled([...this.#receivers.values()].map((r) => r.shutdown()));
     await this.forceFlush();
     this.#stopped = true;
@@ -379,8 +319,8 @@ export class Service implements IngestSink {
     for (const pid of this.#config.graph.upstreamFirst()) for (const p of this.#processors.get(pid) ?? []) await p.shutdown();
     await this.forceFlush();
     await Promise.allSettled([...this.#exportQueues.values()].map((q) => q.shutdown()));
-    for (const part of this.#parts) if (part.status !== 'failed') part.status = 'stopped';
-    if (this.#phase !== 'failed') this.#phase = 'stopped';
+    this.#states.settle('stopped');
+    if (this.#states.phase !== 'failed') this.#states.phase = 'stopped';
   }
 
   get warnings(): readonly string[] {
