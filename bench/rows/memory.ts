@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { dashboardConfig, dashboardFactory } from '../../exporters/dashboard/dashboard-factory.ts';
 import { Telemetry } from '../../model/telemetry.ts';
+import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
 import { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import { startEmbedded } from '../lib/embedded.ts';
 import { benchEvent, newWord, PINO_LEVEL } from '../lib/events.ts';
@@ -66,9 +67,11 @@ export const memoryGroups: Row = {
       }
       keep = m;
     } else {
+      // The fingerprint processor's defaults (its schema's); groupstore holds every group in memory.
+      const defaults = groupStoreOptions(fingerprintConfig.parse({}), join(tmpDir, 'groups.db'));
       const store = new GroupStore({
-        path: join(tmpDir, 'groups.db'),
-        maxGroups: subject === 'groupstore' ? n * 2 : 20_000,
+        ...defaults,
+        maxGroups: subject === 'groupstore' ? n * 2 : defaults.maxGroups,
         flushIntervalMs: 3_600_000,
       });
       for (let i = 0; i < n; i++) {

@@ -6,6 +6,7 @@ import type { Description, ProcessorFactory } from '../../pipeline/component.ts'
 import { duration } from '../../pipeline/config/duration.ts';
 import { AlertPolicy } from './alert-policy.ts';
 import { FingerprintProcessor } from './fingerprint-processor.ts';
+import type { GroupStoreOptions } from './group-store.ts';
 import { MessageNormalizer } from './message-normalizer.ts';
 import { acquireGroupStore, releaseGroupStore } from './store-registry.ts';
 
@@ -44,6 +45,11 @@ export const fingerprintConfig = z.strictObject({
     .prefault({}),
 });
 
+/** The group store's options from a parsed config (the schema holds their defaults) and the store's file. */
+export function groupStoreOptions(config: z.output<typeof fingerprintConfig>, path: string): GroupStoreOptions {
+  return { path, maxGroups: config.max_groups, groupTtlMs: config.group_ttl, flushIntervalMs: config.store.flush_interval };
+}
+
 export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
   kind: 'processor',
   type: 'fingerprint',
@@ -51,12 +57,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
   create({ config, host }, next) {
     const path = config.store.path ?? join(host.dataDir, 'groups.db');
     // Throws a StartError naming the file when it cannot be opened: the collector does not start.
-    const store = acquireGroupStore({
-      path,
-      maxGroups: config.max_groups,
-      groupTtlMs: config.group_ttl,
-      flushIntervalMs: config.store.flush_interval,
-    });
+    const store = acquireGroupStore(groupStoreOptions(config, path));
     if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
     const a = config.alerts;
     const policy = new AlertPolicy({

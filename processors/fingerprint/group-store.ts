@@ -1,6 +1,14 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { EventJson } from '../../model/event-json.ts';
-import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupStoreStats, GroupSummary } from '../../model/groups.ts';
+import type {
+  DashboardMetrics,
+  GroupDetail,
+  GroupListOptions,
+  GroupReader,
+  GroupStatus,
+  GroupStoreStats,
+  GroupSummary,
+} from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { BloomFilter } from './bloom-filter.ts';
@@ -72,15 +80,16 @@ interface PendingWrites {
   touched: number;
 }
 
+/** All required: the defaults live in the fingerprint processor's schema (groupStoreOptions() in fingerprint-factory.ts). */
 export interface GroupStoreOptions {
   /** SQLite file, or `:memory:`. */
   path: string;
   /** Groups held in memory; the least recently seen are written out and dropped beyond this. */
-  maxGroups?: number;
-  /** Groups unseen for this long are deleted. Default 24 h. */
-  groupTtlMs?: number;
-  /** Batched writes happen this often. Default 1000 ms. */
-  flushIntervalMs?: number;
+  maxGroups: number;
+  /** Groups unseen for this long are deleted. */
+  groupTtlMs: number;
+  /** Batched writes happen this often. */
+  flushIntervalMs: number;
 }
 
 type Listener = (fingerprint: string, kind: 'new' | 'update' | 'status') => void;
@@ -89,7 +98,7 @@ type Listener = (fingerprint: string, kind: 'new' | 'update' | 'status') => void
  * Groups, their counts, users, recent events and status history, in memory with SQLite behind
  * (node:sqlite). Writes are batched on a timer, off the processing path; reads flush first.
  */
-export class GroupStore {
+export class GroupStore implements GroupReader {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #groups = new Map<string, Group>();
@@ -129,8 +138,8 @@ export class GroupStore {
 
   constructor(options: GroupStoreOptions) {
     this.path = options.path;
-    this.#maxGroups = options.maxGroups ?? 20_000;
-    this.#ttl = options.groupTtlMs ?? 24 * 60 * MINUTE;
+    this.#maxGroups = options.maxGroups;
+    this.#ttl = options.groupTtlMs;
     // A directory or file that cannot be written, or a file that is not a database, throws a StartError naming the path.
     this.#db = openDatabase(options.path, 'the group store');
     this.#db.exec(CONNECTION_PRAGMAS);
@@ -141,7 +150,7 @@ export class GroupStore {
     this.#onDisk = new BloomFilter();
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
-    this.#timer = setInterval(() => this.#post(), options.flushIntervalMs ?? 1000).unref();
+    this.#timer = setInterval(() => this.#post(), options.flushIntervalMs).unref();
     this.#sweeper = setInterval(() => this.sweep(), Math.min(this.#ttl, 60_000)).unref();
   }
 

@@ -82,7 +82,8 @@ export class MessageNormalizer {
   #windowHits = 0;
   #bypass = 0;
 
-  constructor(maxEntries = 10_000) {
+  /** `maxEntries`: distinct messages cached (the schema's `normalizer_cache` holds the default). */
+  constructor(maxEntries: number) {
     this.#cache = new BoundedCache(maxEntries);
   }
 

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertPolicy, compareVersions } from '../../processors/fingerprint/alert-policy.ts';
-import { GroupStore, type Observation } from '../../processors/fingerprint/group-store.ts';
+import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
+import { GroupStore, type GroupStoreOptions, type Observation } from '../../processors/fingerprint/group-store.ts';
 import { UserCounter } from '../../processors/fingerprint/user-counter.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+/** A store with the fingerprint processor's defaults (its schema's), `path` and any overrides. */
+function openStore(options: Partial<GroupStoreOptions> & { path: string }): GroupStore {
+  return new GroupStore({ ...groupStoreOptions(fingerprintConfig.parse({}), options.path), ...options });
+}
 
 function obs(fingerprint: string, time: number, extra: Partial<Observation> = {}): Observation {
   return {
@@ -22,9 +28,20 @@ function obs(fingerprint: string, time: number, extra: Partial<Observation> = {}
 }
 
 describe('the group store', () => {
+  it('takes its options from the fingerprint processor’s schema, which holds the defaults', () => {
+    expect(groupStoreOptions(fingerprintConfig.parse({}), ':memory:')).toEqual({
+      path: ':memory:',
+      maxGroups: 20_000,
+      groupTtlMs: 24 * 3_600_000,
+      flushIntervalMs: 1000,
+    });
+    const config = fingerprintConfig.parse({ max_groups: 5, group_ttl: '2h', store: { flush_interval: '250ms' } });
+    expect(groupStoreOptions(config, 'g.db')).toEqual({ path: 'g.db', maxGroups: 5, groupTtlMs: 7_200_000, flushIntervalMs: 250 });
+  });
+
   it('keeps groups, counts, statuses, recent events and MTTR across a restart', () => {
     const path = join(tempDir(), 'groups.db');
-    const a = new GroupStore({ path });
+    const a = openStore({ path });
     for (let i = 0; i < 15; i++) a.observe(obs('aaaa', T0 + i * 1000, { user: `u${i % 3}` }));
     a.observe(obs('bbbb', T0 + 5000, { type: 'RangeError', severity: 'critical' }));
     a.setStatus('aaaa', 'resolved', T0 + 600_000);
@@ -32,7 +49,7 @@ describe('the group store', () => {
     const before = a.metrics(3_600_000, T0 + 600_000);
     a.close();
 
-    const b = new GroupStore({ path });
+    const b = openStore({ path });
     const groups = b.list({}, T0 + 600_000);
     expect(groups.map((g) => [g.fingerprint, g.count, g.status, g.users])).toEqual([
       ['aaaa', 15, 'resolved', 3],
@@ -53,7 +70,7 @@ describe('the group store', () => {
   });
 
   it('computes dashboard metrics for a range', () => {
-    const s = new GroupStore({ path: ':memory:' });
+    const s = openStore({ path: ':memory:' });
     for (let i = 0; i < 6; i++) s.observe(obs('aaaa', T0 + i * 60_000, { user: `u${i}` }));
     s.observe(obs('bbbb', T0 + 1000, { type: 'RangeError' }));
     s.observe(obs('info', T0 + 2000, { type: undefined, severity: 'info', isError: false }));
@@ -80,7 +97,7 @@ describe('the group store', () => {
   });
 
   it('lists with sorting, filtering and search', () => {
-    const s = new GroupStore({ path: ':memory:' });
+    const s = openStore({ path: ':memory:' });
     s.observe(obs('aaaa', T0, { title: 'TypeError: cart empty', component: 'cart' }));
     for (let i = 0; i < 3; i++) s.observe(obs('bbbb', T0 + 1000 + i, { title: 'RangeError: too big' }));
     expect(s.list({ sort: 'count' }, T0).map((g) => g.fingerprint)).toEqual(['bbbb', 'aaaa']);
@@ -91,7 +108,7 @@ describe('the group store', () => {
   });
 
   it('stays bounded in memory and forgets groups past their TTL', () => {
-    const s = new GroupStore({ path: ':memory:', maxGroups: 100, groupTtlMs: 3_600_000 });
+    const s = openStore({ path: ':memory:', maxGroups: 100, groupTtlMs: 3_600_000 });
     for (let i = 0; i < 1000; i++) s.observe(obs(`g${i}`, T0 + i));
     expect(s.stats().groups_in_memory).toBeLessThanOrEqual(100);
     expect(s.stats().groups).toBe(1000);
@@ -130,7 +147,7 @@ describe('alerts', () => {
     });
 
   /** Feeds events of one group through a store and a policy; returns the reasons raised. */
-  function run(p: AlertPolicy, events: Partial<Observation>[], store = new GroupStore({ path: ':memory:' })) {
+  function run(p: AlertPolicy, events: Partial<Observation>[], store = openStore({ path: ':memory:' })) {
     const reasons: string[] = [];
     events.forEach((e, i) => {
       const o = obs('grp', e.time ?? T0 + i, e);
@@ -193,7 +210,7 @@ describe('alerts', () => {
 
   it('fires on a regression, but not for an event from a release older than the fix', () => {
     const p = policy({ thresholds: [] });
-    const store = new GroupStore({ path: ':memory:' });
+    const store = openStore({ path: ':memory:' });
     run(p, [{ version: '1.4.0', time: T0 }], store);
     store.setStatus('grp', 'resolved', T0 + 1000);
     const old = run(p, [{ version: '1.3.9', time: T0 + 2000 }], store);
@@ -206,7 +223,7 @@ describe('alerts', () => {
   });
 
   it('never alerts for ignored groups', () => {
-    const store = new GroupStore({ path: ':memory:' });
+    const store = openStore({ path: ':memory:' });
     run(policy(), [{ time: T0 }], store);
     store.setStatus('grp', 'ignored');
     expect(
@@ -229,14 +246,14 @@ describe('alerts', () => {
 describe('the group store writer (a worker thread on a file)', () => {
   it('answers for groups evicted into a batch not yet committed, commits on close, and reopens with the same counts', () => {
     const path = join(tempDir(), 'groups.db');
-    const a = new GroupStore({ path, maxGroups: 20 });
+    const a = openStore({ path, maxGroups: 20 });
     for (let i = 0; i < 100; i++) a.observe(obs(`g${i}`, T0 + i, { isError: i % 2 === 0 }));
     // g0 left memory with the first eviction (its rows posted, maybe not committed): still counted.
     expect(a.peek('g0')?.count).toBe(1);
     a.observe(obs('g0', T0 + 1000));
     expect(a.peek('g0')?.count).toBe(2);
     a.close();
-    const b = new GroupStore({ path, maxGroups: 20 });
+    const b = openStore({ path, maxGroups: 20 });
     expect(b.stats().groups).toBe(100);
     expect(b.get('g0', T0 + 2000)?.count).toBe(2);
     expect(b.get('g1', T0 + 2000)?.events).toHaveLength(1);
@@ -246,7 +263,7 @@ describe('the group store writer (a worker thread on a file)', () => {
 
   it('lets forceFlush wait for the commit without blocking, then a second connection reads it', async () => {
     const path = join(tempDir(), 'groups.db');
-    const a = new GroupStore({ path });
+    const a = openStore({ path });
     a.observe(obs('aaaa', T0));
     await a.flushAsync();
     const { DatabaseSync } = await import('node:sqlite');
@@ -261,7 +278,7 @@ describe('the group store writer (a worker thread on a file)', () => {
     const old = new DatabaseSync(path);
     old.prepare('INSERT INTO status_changes VALUES (?,?,?,?)').run('aaaa', 'unresolved', T0, T0);
     old.close();
-    const b = new GroupStore({ path });
+    const b = openStore({ path });
     b.setStatus('aaaa', 'resolved', T0 + 5000);
     expect(b.get('aaaa', T0)?.history.map((h) => h.status)).toEqual(['unresolved', 'resolved']);
     b.close();
