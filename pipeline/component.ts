@@ -88,6 +88,12 @@ export interface RecordHolder {
 /** A processor wraps the next stage and may drop, change or add records. */
 export interface ProcessorFactory<S extends z.ZodType = z.ZodType> extends Factory<S> {
   readonly kind: 'processor';
+  /**
+   * Whether it changes the records it is given (otelcol's MutatesData). A pipeline whose processors
+   * all say false shares records with other pipelines; one that may change them gets its own
+   * copy. Default true.
+   */
+  readonly mutatesData?: boolean;
   create(ctx: CreateContext<z.output<S>>, next: LogRecordProcessor): LogRecordProcessor & Lifecycle & RecordHolder;
 }
 

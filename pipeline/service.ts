@@ -119,9 +119,15 @@ export class Service implements IngestSink {
   #fanoutTo(pipelineIds: readonly string[]): LogRecordProcessor {
     const targets = pipelineIds.map((pid) => ({
       stage: this.#pipelineEntries.get(pid) as LogRecordProcessor,
-      mutates: (this.#config.pipelines.get(pid)?.processors.length ?? 0) > 0,
+      mutates: this.#mutates(pid),
     }));
     return targets.length === 1 ? targets[0].stage : new Fanout(targets);
+  }
+
+  /** Whether a pipeline's processors may change records: then it gets its own copy of each. */
+  #mutates(pid: string): boolean {
+    const p = this.#config.pipelines.get(pid);
+    return !!p?.processors.some((id) => this.#config.processors.get(id)?.factory.mutatesData !== false);
   }
 
   #buildPipeline(pid: string, building: Set<string>): LogRecordProcessor {
@@ -171,7 +177,7 @@ export class Service implements IngestSink {
     for (const p of this.#config.graph.receiving(id)) {
       if (building.has(p.id)) continue;
       const entry = this.#buildPipeline(p.id, building);
-      routes.set(p.id, p.processors.length > 0 ? new CopyingStage(entry) : entry);
+      routes.set(p.id, this.#mutates(p.id) ? new CopyingStage(entry) : entry);
     }
     this.#states.part('connector', id);
     const connector = new GuardedProcessor(id, c.factory.create({ id, config: c.config, host: this.host }, routes), this.host);

@@ -22,6 +22,7 @@ export const batchConfig = z
 /** `batch`, as in otelcol: holds records and sends them on together. */
 export const batchFactory: ProcessorFactory<typeof batchConfig> = {
   kind: 'processor',
+  mutatesData: false, // it only holds records
   type: 'batch',
   config: batchConfig,
   create: ({ id, config, host }, next) =>

@@ -84,7 +84,19 @@ const split: ConnectorFactory = {
     };
   },
 };
-const registry = () => new Registry().register(otlpReceiverFactory, memory, stuck, tag, boom, split);
+/** A processor that only looks: it says so (mutatesData: false), so its pipeline shares records. */
+const look: ProcessorFactory = {
+  kind: 'processor',
+  type: 'look',
+  mutatesData: false,
+  config: z.strictObject({}),
+  create: (_ctx, next) => ({
+    onEmit: (r: ReadWriteLogRecord) => next.onEmit(r),
+    forceFlush: () => next.forceFlush(),
+    shutdown: async () => {},
+  }),
+};
+const registry = () => new Registry().register(otlpReceiverFactory, memory, stuck, tag, boom, split, look);
 
 function record(body: string, severityNumber = 9): PipelineRecord {
   return new PipelineRecord({
@@ -138,6 +150,29 @@ describe('the pipeline engine', () => {
       ['quiet', 'archive'],
       ['loud', 'archive'],
     ]);
+    await s.shutdown();
+  });
+
+  it('copies a record only for pipelines whose processors may change it (mutatesData)', async () => {
+    const s = service({
+      receivers: { otlp: {} },
+      processors: { look: {}, tag: {} },
+      exporters: { 'memory/bare': {}, 'memory/look': {}, 'memory/tag': {} },
+      service: {
+        pipelines: {
+          'logs/bare': { receivers: ['otlp'], exporters: ['memory/bare'] },
+          'logs/look': { receivers: ['otlp'], processors: ['look'], exporters: ['memory/look'] },
+          'logs/tag': { receivers: ['otlp'], processors: ['tag'], exporters: ['memory/tag'] },
+        },
+      },
+    });
+    s.ingest([record('one')]);
+    await s.forceFlush();
+    const [bare, looked, tagged] = ['bare', 'look', 'tag'].map((id) => sinks.get(`memory/${id}`)?.[0]);
+    expect(looked).toBe(bare);
+    expect(tagged).not.toBe(bare);
+    expect(tagged?.attributes.tag).toBe('x');
+    expect(bare?.attributes.tag).toBeUndefined();
     await s.shutdown();
   });
 
