@@ -1,4 +1,4 @@
-import type { AnyValue, HrTime } from '@opentelemetry/api';
+import type { AnyValue, HrTime, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ProtoReader } from '../../model/wire/proto-reader.ts';
@@ -6,76 +6,156 @@ import { type DecodedBatch, nowHr, spanContextFrom } from './decoded-batch.ts';
 import { readKeyValue, readResource, readScope } from './proto-common.ts';
 import { isTrackedSpanEvent, spanEventRecord } from './span-event-record.ts';
 
-/** Decodes an `ExportTraceServiceRequest`: span events that carry exceptions become records. */
+// Tags as one number (field * 8 + wire type), as `rawTag` reads them.
+const LEN_1 = 10; // field 1, length-delimited
+const LEN_2 = 18;
+const LEN_3 = 26;
+const FIXED64_1 = 9;
+const SPAN_EVENTS = 90; // Span.events = 11, length-delimited
+const SPAN_FLAGS = 133; // Span.flags = 16, fixed32
+
+/**
+ * Decodes an `ExportTraceServiceRequest`: span events that carry exceptions become records.
+ * One reader, narrowed to each nested message in place (`enter`/`leave`), as the logs decoder does.
+ */
 export function decodeTracesProto(buf: Uint8Array): DecodedBatch {
   const out: DecodedBatch = { records: [], rejected: 0 };
   const r = new ProtoReader(buf);
   while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) readResourceSpans(r.sub(), out);
-    else r.skip(wire);
+    const t = r.rawTag();
+    if (t === LEN_1) {
+      const outer = r.enter();
+      readResourceSpans(r, out);
+      r.leave(outer);
+    } else r.skip(t & 7);
   }
   return out;
 }
 
 function readResourceSpans(r: ProtoReader, out: DecodedBatch): void {
+  // The resource may follow the scope spans on the wire: a first pass reads it (the last one wins)
+  // and finds the first scope spans, a second reads the scope spans from there.
   let resource: Resource | undefined;
-  const scopes: [number, number][] = [];
+  let first = -1;
   while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) resource = resourceFromAttributes(readResource(r.sub()));
-    else if (field === 2 && wire === 2) scopes.push(r.span());
-    else r.skip(wire);
-  }
-  resource ??= resourceFromAttributes({});
-  for (const [start, end] of scopes) {
-    const s = new ProtoReader(r.buf, start, end);
-    let scope: InstrumentationScope = { name: '' };
-    const spans: [number, number][] = [];
-    while (!s.done) {
-      const { field, wire } = s.tag();
-      if (field === 1 && wire === 2) scope = readScope(s.sub());
-      else if (field === 2 && wire === 2) spans.push(s.span());
-      else s.skip(wire);
+    const at = r.pos;
+    const t = r.rawTag();
+    if (t === LEN_1) {
+      const outer = r.enter();
+      resource = resourceFromAttributes(readResource(r));
+      r.leave(outer);
+    } else {
+      if (t === LEN_2 && first < 0) first = at;
+      r.skip(t & 7);
     }
-    for (const [a, b] of spans) readSpan(new ProtoReader(r.buf, a, b), resource, scope, out);
+  }
+  if (first < 0) return;
+  resource ??= resourceFromAttributes({});
+  r.pos = first;
+  while (!r.done) {
+    const t = r.rawTag();
+    if (t === LEN_2) {
+      const outer = r.enter();
+      readScopeSpans(r, resource, out);
+      r.leave(outer);
+    } else r.skip(t & 7);
+  }
+}
+
+function readScopeSpans(r: ProtoReader, resource: Resource, out: DecodedBatch): void {
+  // Two passes again: the scope may follow the spans.
+  let scope: InstrumentationScope = { name: '' };
+  let first = -1;
+  while (!r.done) {
+    const at = r.pos;
+    const t = r.rawTag();
+    if (t === LEN_1) {
+      const outer = r.enter();
+      scope = readScope(r);
+      r.leave(outer);
+    } else {
+      if (t === LEN_2 && first < 0) first = at;
+      r.skip(t & 7);
+    }
+  }
+  if (first < 0) return;
+  r.pos = first;
+  while (!r.done) {
+    const t = r.rawTag();
+    if (t === LEN_2) {
+      const outer = r.enter();
+      readSpan(r, resource, scope, out);
+      r.leave(outer);
+    } else r.skip(t & 7);
   }
 }
 
 function readSpan(r: ProtoReader, resource: Resource, scope: InstrumentationScope, out: DecodedBatch): void {
+  // The flags (field 16) come after the events (field 11): the IDs and flags first, then the events.
   let traceId = '';
   let spanId = '';
   let flags = 1;
-  const events: [number, number][] = [];
+  let first = -1;
   while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) traceId = r.hex();
-    else if (field === 2 && wire === 2) spanId = r.hex();
-    else if (field === 11 && wire === 2) events.push(r.span());
-    else if (field === 16 && wire === 5) flags = r.fixed32();
-    else r.skip(wire);
+    const at = r.pos;
+    const t = r.rawTag();
+    switch (t) {
+      case LEN_1:
+        traceId = r.hex();
+        break;
+      case LEN_2:
+        spanId = r.hex();
+        break;
+      case SPAN_EVENTS:
+        if (first < 0) first = at;
+        r.skip(2);
+        break;
+      case SPAN_FLAGS:
+        flags = r.fixed32();
+        break;
+      default:
+        r.skip(t & 7);
+    }
   }
-  if (events.length === 0) return;
+  if (first < 0) return;
   const spanContext = spanContextFrom(traceId, spanId, flags);
   if (spanContext === false) {
     out.rejected++;
     out.errorMessage = 'spans with a trace_id other than 16 bytes or a span_id other than 8 bytes were rejected';
     return;
   }
-  for (const [a, b] of events) {
-    const e = new ProtoReader(r.buf, a, b);
-    let time: HrTime | undefined;
-    let name = '';
-    const attributes: Record<string, AnyValue> = {};
-    while (!e.done) {
-      const { field, wire } = e.tag();
-      if (field === 1 && wire === 1) time = e.hrTime();
-      else if (field === 2 && wire === 2) name = e.string();
-      else if (field === 3 && wire === 2) readKeyValue(e.sub(), attributes, 0);
-      else e.skip(wire);
-    }
-    if (isTrackedSpanEvent(name, attributes)) {
-      out.records.push(spanEventRecord(name, time ?? nowHr(), attributes, spanContext, resource, scope));
-    }
+  r.pos = first;
+  while (!r.done) {
+    const t = r.rawTag();
+    if (t === SPAN_EVENTS) {
+      const outer = r.enter();
+      readEvent(r, spanContext, resource, scope, out);
+      r.leave(outer);
+    } else r.skip(t & 7);
+  }
+}
+
+function readEvent(
+  r: ProtoReader,
+  spanContext: SpanContext | undefined,
+  resource: Resource,
+  scope: InstrumentationScope,
+  out: DecodedBatch,
+): void {
+  let time: HrTime | undefined;
+  let name = '';
+  const attributes: Record<string, AnyValue> = {};
+  while (!r.done) {
+    const t = r.rawTag();
+    if (t === FIXED64_1) time = r.hrTime();
+    else if (t === LEN_2) name = r.string();
+    else if (t === LEN_3) {
+      const outer = r.enter();
+      readKeyValue(r, attributes, 0);
+      r.leave(outer);
+    } else r.skip(t & 7);
+  }
+  if (isTrackedSpanEvent(name, attributes)) {
+    out.records.push(spanEventRecord(name, time ?? nowHr(), attributes, spanContext, resource, scope));
   }
 }
