@@ -63,6 +63,8 @@ export class BoundedCache<V> {
   }
 }
 
+/** Longer messages are not cached: their key would cost more than the pass. */
+const MAX_CACHED_LENGTH = 4096;
 /** Lookups per window over which the cache's hit rate is judged. */
 const WINDOW = 4096;
 /** Below this share of hits in a window, the cache is bypassed for BYPASS messages, then tried again. */
@@ -88,8 +90,7 @@ export class MessageNormalizer {
   }
 
   normalize(message: string): string {
-    // Very long messages are not cached: their key would cost more than the pass.
-    if (message.length > 4096) return normalizeMessage(message);
+    if (message.length > MAX_CACHED_LENGTH) return normalizeMessage(message);
     if (this.#bypass > 0) {
       this.#bypass--;
       this.misses++;
