@@ -2,7 +2,7 @@ import type { AnyValue } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import * as A from './attributes.ts';
 import { setOwn } from './own-key.ts';
-import { bodyText, recordTimeMs } from './record.ts';
+import { bodyText, PipelineRecord, recordTimeMs } from './record.ts';
 import { type Severity, severityOf } from './severity.ts';
 
 /** The user-facing JSON form of one event (DESIGN.md, Outputs): JSON lines, webhook `event`, dashboard. */
@@ -30,6 +30,14 @@ export interface EventJson {
   /** The resource's other attributes, except the SDK's own `telemetry.sdk.*`. */
   resource?: Record<string, AnyValue>;
   sample_rate?: number;
+}
+
+/** A record's event with its JSON text (`eventView`). */
+export interface EventView {
+  /** The event; attribute values are the record's own (bytes stay bytes): serialize through `json`. */
+  readonly event: EventJson;
+  /** The event as one JSON line (no newline), through the one serializer. */
+  readonly json: string;
 }
 
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
@@ -126,9 +134,39 @@ function isoTime(ms: number): string {
   return `${lastPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-/** Builds the event object; keys are absent when empty. */
+/** The event object of a record (keys absent when empty); its values are the record's own. */
 export function toEventJson(record: ReadableLogRecord): EventJson {
-  return build(record).event;
+  return eventView(record).event;
+}
+
+/** One JSON line (no newline) of a record's event. */
+export function eventJsonText(record: ReadableLogRecord): string {
+  return eventView(record).json;
+}
+
+/**
+ * A record's event and its JSON text, made once by the first output that asks and kept on the
+ * record (PipelineRecord.eventView): the jsonfile line, the dashboard's row and stream frame and the
+ * webhook's `data.event` are then the same bytes. A setter clears it and a clone starts without it,
+ * so a view never shows a record as it was before a change. Other records (the SDK's own) are
+ * built each time.
+ */
+export function eventView(record: ReadableLogRecord): EventView {
+  if (!(record instanceof PipelineRecord)) return makeView(record);
+  return (record.eventView ??= makeView(record));
+}
+
+let built = 0;
+
+/** Views built so far in this process (tests check that outputs share one). */
+export function eventViewsBuilt(): number {
+  return built;
+}
+
+function makeView(record: ReadableLogRecord): EventView {
+  built++;
+  const { event, special } = build(record);
+  return { event, json: serialize(event, special) };
 }
 
 /** The event, and whether its attributes hold a value `JSON.stringify` cannot take as it is. */
@@ -184,15 +222,25 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
   return { event: out, special };
 }
 
-/** One JSON line (no newline). Never throws: unserializable values become strings. */
-export function toEventLine(record: ReadableLogRecord): string {
-  const { event, special } = build(record);
+/** The older name of `eventJsonText`. */
+export const toEventLine = eventJsonText;
+
+/**
+ * The one serializer of events: bytes as base64, bigints as decimal strings. For an event an
+ * output derives from a view (the webhook's trimmed one); a record's own text is `eventJsonText`.
+ */
+export function eventText(event: EventJson): string {
+  return serialize(event, true);
+}
+
+/** Never throws: unserializable values become strings. */
+function serialize(event: EventJson, special: boolean): string {
   try {
     // Without a replacer JSON.stringify takes its fast path; the output is the same when no value
     // is a bigint or bytes (every other top-level value is a string or a number).
     return special ? JSON.stringify(event, jsonSafe) : JSON.stringify(event);
   } catch {
-    return JSON.stringify({ ...event, attributes: { unserializable: String(event.attributes) } });
+    return JSON.stringify({ ...event, attributes: { unserializable: String(event.attributes) } }, jsonSafe);
   }
 }
 

@@ -2,6 +2,7 @@ import type { AnyValue, Attributes, HrTime, SeverityNumber, SpanContext } from '
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { EventView } from './event-json.ts';
 import { setOwn } from './own-key.ts';
 
 /**
@@ -21,6 +22,11 @@ export class PipelineRecord implements ReadWriteLogRecord {
   body?: AnyValue;
   eventName?: string;
   droppedAttributesCount: number;
+  /**
+   * The event view (model/event-json.ts), made by the first output that needs it. Every setter
+   * clears it and a clone starts without it: change a record through its setters.
+   */
+  eventView: EventView | undefined = undefined;
 
   constructor(
     fields: {
@@ -71,6 +77,7 @@ export class PipelineRecord implements ReadWriteLogRecord {
   }
 
   setAttribute(key: string, value?: AnyValue): this {
+    this.eventView = undefined;
     if (value === undefined) delete this.attributes[key];
     else setOwn(this.attributes as Record<string, AnyValue>, key, value);
     return this;
@@ -82,21 +89,25 @@ export class PipelineRecord implements ReadWriteLogRecord {
   }
 
   setBody(body: AnyValue): this {
+    this.eventView = undefined;
     this.body = body;
     return this;
   }
 
   setEventName(eventName: string): this {
+    this.eventView = undefined;
     this.eventName = eventName;
     return this;
   }
 
   setSeverityNumber(severityNumber: SeverityNumber): this {
+    this.eventView = undefined;
     this.severityNumber = severityNumber;
     return this;
   }
 
   setSeverityText(severityText: string): this {
+    this.eventView = undefined;
     this.severityText = severityText;
     return this;
   }
