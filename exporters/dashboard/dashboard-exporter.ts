@@ -1,6 +1,6 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { toEventJson } from '../../model/event-json.ts';
+import { eventView } from '../../model/event-json.ts';
 import { SharedKey } from '../../model/shared-state.ts';
 import type { Description, Host } from '../../pipeline/component.ts';
 import { httpUrl } from '../../pipeline/endpoint.ts';
@@ -96,7 +96,7 @@ export class DashboardExporter implements LogRecordExporter {
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     try {
-      this.hub.publish(this.events.add(records.map((r) => toEventJson(r))));
+      this.hub.publish(this.events.add(records.map(eventView)));
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });

@@ -10,7 +10,7 @@ import type { Host } from '../../pipeline/component.ts';
 import { registerListeningPort } from '../../pipeline/listening-ports.ts';
 import { TOKEN_COOKIE, TokenAuth } from './auth.ts';
 import { changeGroupStatus, dashboardMetrics, dashboardStats, groupListOptions, RANGE_ERROR, rangeMs } from './dashboard-queries.ts';
-import type { EventStore } from './event-store.ts';
+import type { EventStore, StoredEvent } from './event-store.ts';
 import { RequestGuard } from './request-guard.ts';
 import type { StreamFilter, StreamHub } from './stream-hub.ts';
 
@@ -148,14 +148,11 @@ export class DashboardServer {
         before: Number(url.searchParams.get('before')) || undefined,
         limit: Number(url.searchParams.get('limit')) || 100,
       });
-      return this.#json(res, 200, { events: events.map((e) => ({ id: e.id, ...e.event })) });
+      return this.#send(res, 200, `{"events":${eventList(events)}}`);
     }
     const trace = /^\/api\/traces\/([0-9a-fA-F]{32})$/.exec(path);
     if (method === 'GET' && trace)
-      return this.#json(res, 200, {
-        trace_id: trace[1].toLowerCase(),
-        events: this.#o.events.trace(trace[1]).map((e) => ({ id: e.id, ...e.event })),
-      });
+      return this.#send(res, 200, `{"trace_id":"${trace[1].toLowerCase()}","events":${eventList(this.#o.events.trace(trace[1]))}}`);
     if (method === 'GET' && path === '/api/groups') {
       const p = url.searchParams;
       const { options } = groupListOptions({ status: p.get('status'), sort: p.get('sort'), query: p.get('q'), limit: p.get('limit') });
@@ -242,6 +239,10 @@ export class DashboardServer {
   }
 
   #json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    this.#send(res, status, JSON.stringify(body), headers);
+  }
+
+  #send(res: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
     res
       .writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
@@ -249,6 +250,13 @@ export class DashboardServer {
         ...SECURITY_HEADERS,
         ...headers,
       })
-      .end(JSON.stringify(body));
+      .end(json);
   }
+}
+
+/** Stored events as a JSON array of `{id, …event}`, each event's stored text as it is (the JSON lines bytes). */
+function eventList(events: readonly StoredEvent[]): string {
+  let out = '[';
+  for (let i = 0; i < events.length; i++) out += `${i ? ',' : ''}{"id":${events[i].id},${events[i].json.slice(1)}`;
+  return `${out}]`;
 }

@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { EventJson } from '../../model/event-json.ts';
+import type { EventJson, EventView } from '../../model/event-json.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 
-/** An event as the dashboard stores and streams it: the JSON lines object plus its stream id. */
+/** An event as the dashboard stores and streams it: the JSON lines object, its text, its stream id. */
 export interface StoredEvent {
   id: number;
   event: EventJson;
+  /** The event's JSON text as stored: the bytes of the JSON lines file, sent as they are. */
+  json: string;
 }
 
 export interface EventQuery {
@@ -46,20 +48,20 @@ export class EventStore {
   }
 
   /** Stores a batch in one transaction; returns them with their stream ids. */
-  add(events: EventJson[]): StoredEvent[] {
+  add(events: readonly EventView[]): StoredEvent[] {
     const out: StoredEvent[] = [];
     this.#db.exec('BEGIN');
     try {
-      for (const e of events) {
+      for (const { event: e, json } of events) {
         const r = this.#insert.run(
           e.time,
           SEVERITIES.indexOf(e.severity),
           e.category ?? null,
           e.component ?? null,
           e.trace_id ?? null,
-          JSON.stringify(e),
+          json,
         );
-        out.push({ id: Number(r.lastInsertRowid), event: e });
+        out.push({ id: Number(r.lastInsertRowid), event: e, json });
       }
       this.#db.exec('COMMIT');
     } catch (error) {
@@ -129,6 +131,7 @@ export class EventStore {
     return (this.#db.prepare(sql).all(...args) as { id: number; json: string }[]).map((r) => ({
       id: Number(r.id),
       event: JSON.parse(r.json) as EventJson,
+      json: r.json,
     }));
   }
 

@@ -165,7 +165,7 @@ export class StreamHub {
       const entry = this.#at(i) as RingEntry;
       c.cursor = entry.id;
       if (!c.matches(entry.stored)) continue;
-      entry.frame ??= `id: ${entry.id}\ndata: ${JSON.stringify(entry.stored.event)}\n\n`;
+      entry.frame ??= `id: ${entry.id}\ndata: ${entry.stored.json}\n\n`;
       this.#streamed.add();
       if (!this.#write(c, entry.frame)) return;
     }

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { toEventLine } from '../../model/event-json.ts';
+import { eventJsonText } from '../../model/event-json.ts';
 import type { Counter } from '../../model/telemetry.ts';
 import type { Description, Host } from '../../pipeline/component.ts';
 import { checkWritableFile } from '../../pipeline/start-up.ts';
@@ -65,7 +65,7 @@ export class JsonFileExporter implements LogRecordExporter {
     if (this.#o.format === 'otlp_json') text = otlpJsonLine(records);
     else {
       text = '';
-      for (let i = 0; i < records.length; i++) text += `${toEventLine(records[i])}\n`;
+      for (let i = 0; i < records.length; i++) text += `${eventJsonText(records[i])}\n`;
     }
     const data = Buffer.from(text);
     this.#o.writer.append(data).then((failure) => {
