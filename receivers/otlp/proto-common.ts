@@ -7,23 +7,29 @@ import { MAX_VALUE_DEPTH } from './decoded-batch.ts';
 // The messages logs and traces share (OTLP's common.proto and resource.proto): AnyValue, KeyValue,
 // Resource, InstrumentationScope.
 
+/** A Resource's attributes, from the reader narrowed to it. */
 export function readResource(r: ProtoReader): Attributes {
   const attrs: Record<string, AnyValue> = {};
   while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) readKeyValue(r.sub(), attrs, 0);
-    else r.skip(wire);
+    const t = r.rawTag();
+    if (t === 10) {
+      // attributes = 1, length-delimited
+      const outer = r.enter();
+      readKeyValue(r, attrs, 0);
+      r.leave(outer);
+    } else r.skip(t & 7);
   }
   return attrs as Attributes;
 }
 
+/** An InstrumentationScope's name and version, from the reader narrowed to it. */
 export function readScope(r: ProtoReader): InstrumentationScope {
   const scope: { name: string; version?: string } = { name: '' };
   while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) scope.name = r.string();
-    else if (field === 2 && wire === 2) scope.version = r.string() || undefined;
-    else r.skip(wire);
+    const t = r.rawTag();
+    if (t === 10) scope.name = r.string();
+    else if (t === 18) scope.version = r.string() || undefined;
+    else r.skip(t & 7);
   }
   return scope;
 }

@@ -1,50 +1,15 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import { PipelineRecord } from '../../model/record.ts';
-import { ProtoError, ProtoReader } from '../../model/wire/proto-reader.ts';
+import { ProtoError, type ProtoReader } from '../../model/wire/proto-reader.ts';
 import { type DecodedBatch, nowHr, spanContextFrom } from './decoded-batch.ts';
-import { readAnyValue, readKeyValue, readResource, readScope } from './proto-common.ts';
+import { readAnyValue, readKeyValue } from './proto-common.ts';
+import { decodeExportRequest } from './proto-envelope.ts';
 
 /** Decodes an `ExportLogsServiceRequest` (OTLP protobuf) straight into pipeline records. */
 export function decodeLogsProto(buf: Uint8Array): DecodedBatch {
-  const out: DecodedBatch = { records: [], rejected: 0 };
-  const r = new ProtoReader(buf);
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) readResourceLogs(r.sub(), out);
-    else r.skip(wire);
-  }
-  return out;
-}
-
-function readResourceLogs(r: ProtoReader, out: DecodedBatch): void {
-  // Resource may follow scope logs on the wire: collect scope spans first, resolve them after.
-  let resource: Resource | undefined;
-  const scopes: [number, number][] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) resource = resourceFromAttributes(readResource(r.sub()));
-    else if (field === 2 && wire === 2) scopes.push(r.span());
-    else r.skip(wire);
-  }
-  resource ??= resourceFromAttributes({});
-  for (const [start, end] of scopes) readScopeLogs(new ProtoReader(r.buf, start, end), resource, out);
-}
-
-function readScopeLogs(r: ProtoReader, resource: Resource, out: DecodedBatch): void {
-  let scope: InstrumentationScope = { name: '' };
-  let schemaUrl: string | undefined;
-  const logs: [number, number][] = [];
-  while (!r.done) {
-    const { field, wire } = r.tag();
-    if (field === 1 && wire === 2) scope = readScope(r.sub());
-    else if (field === 2 && wire === 2) logs.push(r.span());
-    else if (field === 3 && wire === 2) schemaUrl = r.string() || undefined;
-    else r.skip(wire);
-  }
-  if (schemaUrl) scope = { ...scope, schemaUrl };
-  for (const [start, end] of logs) readLogRecord(new ProtoReader(r.buf, start, end), resource, scope, out);
+  return decodeExportRequest(buf, readLogRecord, true);
 }
 
 const ZERO: HrTime = [0, 0];

@@ -1,93 +1,23 @@
 import type { AnyValue, HrTime, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { ProtoReader } from '../../model/wire/proto-reader.ts';
+import type { Resource } from '@opentelemetry/resources';
+import type { ProtoReader } from '../../model/wire/proto-reader.ts';
 import { type DecodedBatch, nowHr, spanContextFrom } from './decoded-batch.ts';
-import { readKeyValue, readResource, readScope } from './proto-common.ts';
+import { readKeyValue } from './proto-common.ts';
+import { decodeExportRequest } from './proto-envelope.ts';
 import { isTrackedSpanEvent, spanEventRecord } from './span-event-record.ts';
 
 // Tags as one number (field * 8 + wire type), as `rawTag` reads them.
 const LEN_1 = 10; // field 1, length-delimited
 const LEN_2 = 18;
 const LEN_3 = 26;
-const FIXED64_1 = 9;
+const FIXED64_1 = 9; // field 1, fixed64
 const SPAN_EVENTS = 90; // Span.events = 11, length-delimited
 const SPAN_FLAGS = 133; // Span.flags = 16, fixed32
 
-/**
- * Decodes an `ExportTraceServiceRequest`: span events that carry exceptions become records.
- * One reader, narrowed to each nested message in place (`enter`/`leave`), as the logs decoder does.
- */
+/** Decodes an `ExportTraceServiceRequest`: span events that carry exceptions become records. */
 export function decodeTracesProto(buf: Uint8Array): DecodedBatch {
-  const out: DecodedBatch = { records: [], rejected: 0 };
-  const r = new ProtoReader(buf);
-  while (!r.done) {
-    const t = r.rawTag();
-    if (t === LEN_1) {
-      const outer = r.enter();
-      readResourceSpans(r, out);
-      r.leave(outer);
-    } else r.skip(t & 7);
-  }
-  return out;
-}
-
-function readResourceSpans(r: ProtoReader, out: DecodedBatch): void {
-  // The resource may follow the scope spans on the wire: a first pass reads it (the last one wins)
-  // and finds the first scope spans, a second reads the scope spans from there.
-  let resource: Resource | undefined;
-  let first = -1;
-  while (!r.done) {
-    const at = r.pos;
-    const t = r.rawTag();
-    if (t === LEN_1) {
-      const outer = r.enter();
-      resource = resourceFromAttributes(readResource(r));
-      r.leave(outer);
-    } else {
-      if (t === LEN_2 && first < 0) first = at;
-      r.skip(t & 7);
-    }
-  }
-  if (first < 0) return;
-  resource ??= resourceFromAttributes({});
-  r.pos = first;
-  while (!r.done) {
-    const t = r.rawTag();
-    if (t === LEN_2) {
-      const outer = r.enter();
-      readScopeSpans(r, resource, out);
-      r.leave(outer);
-    } else r.skip(t & 7);
-  }
-}
-
-function readScopeSpans(r: ProtoReader, resource: Resource, out: DecodedBatch): void {
-  // Two passes again: the scope may follow the spans.
-  let scope: InstrumentationScope = { name: '' };
-  let first = -1;
-  while (!r.done) {
-    const at = r.pos;
-    const t = r.rawTag();
-    if (t === LEN_1) {
-      const outer = r.enter();
-      scope = readScope(r);
-      r.leave(outer);
-    } else {
-      if (t === LEN_2 && first < 0) first = at;
-      r.skip(t & 7);
-    }
-  }
-  if (first < 0) return;
-  r.pos = first;
-  while (!r.done) {
-    const t = r.rawTag();
-    if (t === LEN_2) {
-      const outer = r.enter();
-      readSpan(r, resource, scope, out);
-      r.leave(outer);
-    } else r.skip(t & 7);
-  }
+  return decodeExportRequest(buf, readSpan, false);
 }
 
 function readSpan(r: ProtoReader, resource: Resource, scope: InstrumentationScope, out: DecodedBatch): void {
