@@ -32,12 +32,25 @@ export interface EventJson {
   sample_rate?: number;
 }
 
-/** A record's event with its JSON text (`eventView`). */
-export interface EventView {
-  /** The event; attribute values are the record's own (bytes stay bytes): serialize through `json`. */
-  readonly event: EventJson;
+/**
+ * A record's event as its JSON text (`eventView`). Only the text is kept: a record holds its view
+ * from the first output to the last, and a string costs the collector less to keep than an object
+ * tree. An output that needs fields reads them back from the text, so they are the bytes written.
+ */
+export class EventView {
   /** The event as one JSON line (no newline), through the one serializer. */
   readonly json: string;
+  #event: EventJson | undefined;
+
+  constructor(json: string) {
+    this.json = json;
+  }
+
+  /** The event as its text reads back (bytes as base64, bigints as strings), parsed on first use. */
+  get event(): EventJson {
+    this.#event ??= JSON.parse(this.json) as EventJson;
+    return this.#event;
+  }
 }
 
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
@@ -134,7 +147,7 @@ function isoTime(ms: number): string {
   return `${lastPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-/** The event object of a record (keys absent when empty); its values are the record's own. */
+/** The event object of a record (keys absent when empty), as its JSON text reads back. */
 export function toEventJson(record: ReadableLogRecord): EventJson {
   return eventView(record).event;
 }
@@ -166,7 +179,7 @@ export function eventViewsBuilt(): number {
 function makeView(record: ReadableLogRecord): EventView {
   built++;
   const { event, special } = build(record);
-  return { event, json: serialize(event, special) };
+  return new EventView(serialize(event, special));
 }
 
 /** The event, and whether its attributes hold a value `JSON.stringify` cannot take as it is. */
