@@ -14,8 +14,13 @@ export interface AlertPolicyOptions {
   users: { count: number; intervalMs: number };
   /** Alert when a resolved group is seen again (not from an older release). */
   regression: boolean;
-  /** Alert on any event at or above this severity; undefined turns it off. */
+  /**
+   * The floor of every reason: an event below it raises no alert (its group is still counted).
+   * Undefined: no floor.
+   */
   minSeverity?: Severity;
+  /** Alert on each event at or above the floor (reason `severity`, on the cooldown); never without a floor. */
+  severity: boolean;
   /** A group alerts at most once per interval (new groups and regressions excepted). */
   cooldownMs: number;
 }
@@ -84,6 +89,8 @@ export class AlertPolicy {
       }
     }
     if (group.status === 'ignored') return undefined;
+    // The floor of every reason: windows and counts above went on, no alert is raised.
+    if (o.minSeverity && SEVERITIES.indexOf(e.severity) < SEVERITIES.indexOf(o.minSeverity)) return undefined;
     if (e.regressed && o.regression) return this.#fire(group, e.time, { reason: 'regression' }, true);
     if (e.isNew && o.newGroup) return this.#fire(group, e.time, { reason: 'new_group' }, true);
     if (o.thresholds.includes(group.count)) return this.#fire(group, e.time, { reason: 'threshold', detail: String(group.count) });
@@ -92,9 +99,7 @@ export class AlertPolicy {
     }
     if (usersCrossed)
       return this.#fire(group, e.time, { reason: 'users', detail: `${o.users.count + 1} users in ${o.users.intervalMs / 1000}s` });
-    if (o.minSeverity && SEVERITIES.indexOf(e.severity) >= SEVERITIES.indexOf(o.minSeverity)) {
-      return this.#fire(group, e.time, { reason: 'severity', detail: e.severity });
-    }
+    if (o.severity && o.minSeverity) return this.#fire(group, e.time, { reason: 'severity', detail: e.severity });
     return undefined;
   }
 

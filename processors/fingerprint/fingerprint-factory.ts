@@ -37,8 +37,13 @@ export const fingerprintConfig = z.strictObject({
       /** More than `count` distinct users of a group inside `interval` (count 0 turns it off). */
       users: windowed(20, '1h'),
       regression: z.boolean().default(true),
-      /** Every event at or above this severity alerts (subject to the cooldown); `none` turns it off. */
+      /**
+       * The floor of every reason: an event below it raises no alert of any reason (its group is
+       * still counted and shown). `none`: no floor (and no `severity` reason).
+       */
       min_severity: z.enum([...SEVERITIES, 'none']).default('high'),
+      /** Each event at or above `min_severity` alerts (reason `severity`), at most once per group per cooldown. */
+      severity: z.boolean().default(true),
       /** A group alerts at most once per cooldown, except for new groups and regressions. */
       cooldown: duration.prefault('5m'),
     })
@@ -67,6 +72,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
       users: { count: a.users.count, intervalMs: a.users.interval },
       regression: a.regression,
       minSeverity: a.min_severity === 'none' ? undefined : a.min_severity,
+      severity: a.severity,
       cooldownMs: a.cooldown,
     });
     const processor = new FingerprintProcessor({

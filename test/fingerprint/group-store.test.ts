@@ -142,6 +142,7 @@ describe('alerts', () => {
       users: { count: 0, intervalMs: 3_600_000 },
       regression: true,
       minSeverity: undefined,
+      severity: true,
       cooldownMs: 300_000,
       ...over,
     });

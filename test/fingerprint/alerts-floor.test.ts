@@ -1,0 +1,126 @@
+// The severity floor (alerts.min_severity, default high) holds back every alert reason below it;
+// the groups below it are still counted.
+import { describe, expect, it } from 'vitest';
+import type { Severity } from '../../model/severity.ts';
+import { AlertPolicy, type AlertPolicyOptions } from '../../processors/fingerprint/alert-policy.ts';
+import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
+import { GroupStore, type Observation } from '../../processors/fingerprint/group-store.ts';
+
+const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+/** Every built-in reason off, the floor at high; each test turns one reason on. */
+const OFF: AlertPolicyOptions = {
+  newGroup: false,
+  thresholds: [],
+  window: { count: 0, intervalMs: 60_000 },
+  users: { count: 0, intervalMs: 60_000 },
+  regression: false,
+  minSeverity: 'high',
+  severity: false,
+  cooldownMs: 0,
+};
+
+interface Step {
+  severity?: Severity;
+  user?: string;
+  version?: string;
+  time?: number;
+  /** Resolve the group (in this version) before this event. */
+  resolveIn?: string;
+}
+
+/** Feeds events of one group through a store and a policy, as the processor does; returns the reasons raised. */
+function run(options: Partial<AlertPolicyOptions>, steps: Step[]): { reasons: string[]; store: GroupStore } {
+  const policy = new AlertPolicy({ ...OFF, ...options });
+  const store = new GroupStore(groupStoreOptions(fingerprintConfig.parse({}), ':memory:'));
+  const reasons: string[] = [];
+  steps.forEach((s, i) => {
+    const time = s.time ?? T0 + i * 1000;
+    if (s.resolveIn) store.setStatus('grp', 'resolved', time - 1, s.resolveIn);
+    const severity = s.severity ?? 'high';
+    const o: Observation = {
+      fingerprint: 'grp',
+      title: 'E: grp',
+      message: 'grp',
+      severity,
+      isError: severity === 'high' || severity === 'critical',
+      user: s.user,
+      version: s.version,
+      time,
+      event: () => ({ time: new Date(time).toISOString(), severity, event: 'e' }),
+    };
+    const before = store.peek('grp');
+    const regressed = before !== undefined && policy.isRegression(before, o.version);
+    if (regressed) store.setStatus('grp', 'unresolved', time);
+    const { group, isNew } = store.observe(o);
+    const d = policy.decide(group, { isNew, regressed, severity, user: o.user, time });
+    if (d) reasons.push(d.reason);
+  });
+  return { reasons, store };
+}
+
+const at = (severity: Severity, n: number, extra: (i: number) => Step = () => ({})): Step[] =>
+  Array.from({ length: n }, (_, i) => ({ severity, ...extra(i) }));
+
+/** [reason, its options, the events that raise it once at high] */
+const REASONS: [string, Partial<AlertPolicyOptions>, (s: Severity) => Step[]][] = [
+  ['new_group', { newGroup: true }, (s) => at(s, 3)],
+  ['threshold', { thresholds: [3] }, (s) => at(s, 4)],
+  ['window', { window: { count: 2, intervalMs: 60_000 } }, (s) => at(s, 4)],
+  ['users', { users: { count: 1, intervalMs: 60_000 } }, (s) => at(s, 3, (i) => ({ user: `u${i}` }))],
+  [
+    'regression',
+    { regression: true },
+    (s) => [
+      { severity: s, version: '1.0.0' },
+      { severity: s, version: '1.1.0', resolveIn: '1.0.0' },
+    ],
+  ],
+];
+
+describe('the severity floor', () => {
+  it.each(REASONS)('%s fires at high', (reason, options, steps) => {
+    expect(run(options, steps('high')).reasons).toEqual([reason]);
+  });
+
+  it.each(REASONS)('%s is held back at medium, and its group still counted', (_reason, options, steps) => {
+    const { reasons, store } = run(options, steps('medium'));
+    expect(reasons).toEqual([]);
+    expect(store.peek('grp')?.count).toBe(steps('medium').length);
+  });
+
+  it.each(REASONS)('%s fires at medium with the floor at medium, not with it at critical', (reason, options, steps) => {
+    expect(run({ ...options, minSeverity: 'medium' }, steps('medium')).reasons).toEqual([reason]);
+    expect(run({ ...options, minSeverity: 'critical' }, steps('high')).reasons).toEqual([]);
+  });
+
+  it('severity fires for each event at or above the floor (on its cooldown), never below it', () => {
+    const steps: Step[] = [
+      { severity: 'medium', time: T0 },
+      { severity: 'high', time: T0 + 1 },
+      { severity: 'high', time: T0 + 2 },
+      { severity: 'debug', time: T0 + 120_000 },
+      { severity: 'critical', time: T0 + 120_001 },
+    ];
+    expect(run({ severity: true, cooldownMs: 60_000 }, steps).reasons).toEqual(['severity', 'severity']);
+  });
+
+  it('`none` (undefined) is no floor: a debug event alerts, and there is no severity reason', () => {
+    expect(run({ newGroup: true, thresholds: [2], minSeverity: undefined, severity: true }, at('debug', 3)).reasons).toEqual([
+      'new_group',
+      'threshold',
+    ]);
+  });
+
+  it('a window crossed below the floor does not fire; the count went on', () => {
+    // Window of 2: the 3rd event crosses it; medium ones are held back, the window keeps counting.
+    const steps: Step[] = [{ severity: 'medium' }, { severity: 'medium' }, { severity: 'medium' }, { severity: 'high' }];
+    const { reasons, store } = run({ window: { count: 2, intervalMs: 60_000 } }, steps);
+    expect(reasons).toEqual([]);
+    expect(store.peek('grp')?.count).toBe(4);
+  });
+
+  it('defaults to high in the schema', () => {
+    expect(fingerprintConfig.parse({}).alerts.min_severity).toBe('high');
+  });
+});
