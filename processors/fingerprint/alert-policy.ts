@@ -1,4 +1,5 @@
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
+import type { AlertState } from './alert-state.ts';
 import type { Group } from './group-store.ts';
 
 export type AlertReason = 'regression' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity';
@@ -21,7 +22,10 @@ export interface AlertPolicyOptions {
   minSeverity?: Severity;
   /** Alert on each event at or above the floor (reason `severity`, on the cooldown); never without a floor. */
   severity: boolean;
-  /** A group alerts at most once per interval (new groups and regressions excepted). */
+  /**
+   * Each built-in reason fires at most once per group per interval, on its own clock (new groups
+   * and regressions excepted); `severity` also waits this long after any alert of the group.
+   */
   cooldownMs: number;
 }
 
@@ -45,7 +49,9 @@ export function compareVersions(a: string, b: string): number | undefined {
 /**
  * Decides whether an event raises an alert for its group. Called after the group has counted
  * the event. Windowed counts reset with each window, so a threshold does not fire on every event
- * past it; the cooldown (Sentry's action interval) keeps one storm from paging many times.
+ * past it; the cooldown (Sentry's action interval) keeps one storm from paging many times. Each
+ * reason has its own clock (a new-group alert does not hold back the threshold at 10); `severity`
+ * is the reminder that a group still fails, so any alert of the group winds its clock too.
  */
 export class AlertPolicy {
   readonly #o: AlertPolicyOptions;
@@ -91,21 +97,34 @@ export class AlertPolicy {
     if (group.status === 'ignored') return undefined;
     // The floor of every reason: windows and counts above went on, no alert is raised.
     if (o.minSeverity && SEVERITIES.indexOf(e.severity) < SEVERITIES.indexOf(o.minSeverity)) return undefined;
-    if (e.regressed && o.regression) return this.#fire(group, e.time, { reason: 'regression' }, true);
-    if (e.isNew && o.newGroup) return this.#fire(group, e.time, { reason: 'new_group' }, true);
-    if (o.thresholds.includes(group.count)) return this.#fire(group, e.time, { reason: 'threshold', detail: String(group.count) });
-    if (o.window.count > 0 && a.windowCount === o.window.count + 1) {
-      return this.#fire(group, e.time, { reason: 'window', detail: `${a.windowCount} events in ${o.window.intervalMs / 1000}s` });
-    }
-    if (usersCrossed)
-      return this.#fire(group, e.time, { reason: 'users', detail: `${o.users.count + 1} users in ${o.users.intervalMs / 1000}s` });
-    if (o.severity && o.minSeverity) return this.#fire(group, e.time, { reason: 'severity', detail: e.severity });
+    // One alert a record: the first reason that fires, each on its own clock.
+    if (e.regressed && o.regression) return this.#fire(a, e.time, { reason: 'regression' }, 0);
+    if (e.isNew && o.newGroup) return this.#fire(a, e.time, { reason: 'new_group' }, 0);
+    const cooldown = o.cooldownMs;
+    const fired =
+      (o.thresholds.includes(group.count) && this.#fire(a, e.time, { reason: 'threshold', detail: String(group.count) }, cooldown)) ||
+      (o.window.count > 0 &&
+        a.windowCount === o.window.count + 1 &&
+        this.#fire(a, e.time, { reason: 'window', detail: `${a.windowCount} events in ${o.window.intervalMs / 1000}s` }, cooldown)) ||
+      (usersCrossed &&
+        this.#fire(a, e.time, { reason: 'users', detail: `${o.users.count + 1} users in ${o.users.intervalMs / 1000}s` }, cooldown));
+    if (fired) return fired;
+    if (o.severity && o.minSeverity && e.time - a.lastAny >= cooldown)
+      return this.#fire(a, e.time, { reason: 'severity', detail: e.severity }, cooldown);
     return undefined;
   }
 
-  #fire(group: Group, time: number, decision: AlertDecision, always = false): AlertDecision | undefined {
-    if (!always && time - group.alert.lastAt < this.#o.cooldownMs) return undefined;
-    group.alert.lastAt = time;
+  /** Raises the decision unless its clock fired within `intervalMs`; winds the clock. */
+  #fire(
+    a: AlertState,
+    time: number,
+    decision: AlertDecision,
+    intervalMs: number,
+    clock: string = decision.reason,
+  ): AlertDecision | undefined {
+    if (intervalMs > 0 && time - (a.last.get(clock) ?? Number.NEGATIVE_INFINITY) < intervalMs) return undefined;
+    a.last.set(clock, time);
+    a.lastAny = time;
     return decision;
   }
 }

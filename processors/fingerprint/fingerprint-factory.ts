@@ -4,7 +4,7 @@ import { GROUPS } from '../../model/groups.ts';
 import { SEVERITIES } from '../../model/severity.ts';
 import type { Description, ProcessorFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
-import { AlertPolicy } from './alert-policy.ts';
+import { AlertPolicy, type AlertPolicyOptions } from './alert-policy.ts';
 import { FingerprintProcessor } from './fingerprint-processor.ts';
 import type { GroupStoreOptions } from './group-store.ts';
 import { MessageNormalizer } from './message-normalizer.ts';
@@ -55,6 +55,21 @@ export function groupStoreOptions(config: z.output<typeof fingerprintConfig>, pa
   return { path, maxGroups: config.max_groups, groupTtlMs: config.group_ttl, flushIntervalMs: config.store.flush_interval };
 }
 
+/** The alert policy's options from a parsed config (the schema holds their defaults). */
+export function alertPolicyOptions(config: z.output<typeof fingerprintConfig>): AlertPolicyOptions {
+  const a = config.alerts;
+  return {
+    newGroup: a.new_group,
+    thresholds: a.thresholds,
+    window: { count: a.window.count, intervalMs: a.window.interval },
+    users: { count: a.users.count, intervalMs: a.users.interval },
+    regression: a.regression,
+    minSeverity: a.min_severity === 'none' ? undefined : a.min_severity,
+    severity: a.severity,
+    cooldownMs: a.cooldown,
+  };
+}
+
 export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
   kind: 'processor',
   type: 'fingerprint',
@@ -64,17 +79,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
     // Throws a StartError naming the file when it cannot be opened: the collector does not start.
     const store = acquireGroupStore(groupStoreOptions(config, path));
     if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
-    const a = config.alerts;
-    const policy = new AlertPolicy({
-      newGroup: a.new_group,
-      thresholds: a.thresholds,
-      window: { count: a.window.count, intervalMs: a.window.interval },
-      users: { count: a.users.count, intervalMs: a.users.interval },
-      regression: a.regression,
-      minSeverity: a.min_severity === 'none' ? undefined : a.min_severity,
-      severity: a.severity,
-      cooldownMs: a.cooldown,
-    });
+    const policy = new AlertPolicy(alertPolicyOptions(config));
     const processor = new FingerprintProcessor({
       next,
       store,

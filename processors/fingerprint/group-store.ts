@@ -11,6 +11,7 @@ import type {
 } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
+import { type AlertState, newAlertState } from './alert-state.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { GroupQueries } from './group-queries.ts';
 import { createSchema, deleteAll, deleteBefore, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
@@ -63,7 +64,7 @@ export interface Group {
   lastVersion?: string;
   users: UserCounter;
   /** Alert state, kept in memory only. */
-  alert: { lastAt: number; windowStart: number; windowCount: number; userWindowStart: number; userWindow: Set<string> };
+  alert: AlertState;
   /** Writes not yet flushed (the store's own bookkeeping). */
   pending?: PendingWrites;
 }
@@ -174,7 +175,7 @@ export class GroupStore implements GroupReader {
         statusAt: o.time,
         openedAt: o.time,
         users: new UserCounter(),
-        alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
+        alert: newAlertState(),
       };
       // No status_changes row for the opening 'unresolved': it says nothing the group row's
       // first_seen does not, and get() puts it back at the head of the history.
@@ -469,6 +470,6 @@ function rowToGroup(r: Record<string, unknown>): Group {
     resolvedInVersion: (r.resolved_in_version as string | null) ?? undefined,
     lastVersion: (r.last_version as string | null) ?? undefined,
     users: UserCounter.restore(r.users as string | null),
-    alert: { lastAt: Number.NEGATIVE_INFINITY, windowStart: 0, windowCount: 0, userWindowStart: 0, userWindow: new Set() },
+    alert: newAlertState(),
   };
 }
