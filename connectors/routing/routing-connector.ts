@@ -1,7 +1,7 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { Predicate } from '../../model/ottl/ottl-evaluator.ts';
 import type { Counter } from '../../model/telemetry.ts';
 import type { Host } from '../../pipeline/component.ts';
-import type { Predicate } from './ottl-evaluator.ts';
 
 export interface RoutingTableEntry {
   readonly match: Predicate;

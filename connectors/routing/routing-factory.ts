@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { compileCondition, compileStatement, type Predicate, type RoutingContext } from '../../model/ottl/ottl-evaluator.ts';
+import { OttlError } from '../../model/ottl/ottl-parser.ts';
 import type { ConnectorFactory } from '../../pipeline/component.ts';
-import { compileCondition, compileStatement, type Predicate, type RoutingContext } from './ottl-evaluator.ts';
-import { OttlError } from './ottl-parser.ts';
 import { RoutingConnector } from './routing-connector.ts';
 
 const entry = z

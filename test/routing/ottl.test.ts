@@ -5,8 +5,8 @@ import {
   MAX_MATCH_INPUT,
   type RoutingContext,
   SEVERITY_ENUMS,
-} from '../../connectors/routing/ottl-evaluator.ts';
-import { OttlError, parseCondition } from '../../connectors/routing/ottl-parser.ts';
+} from '../../model/ottl/ottl-evaluator.ts';
+import { OttlError, parseCondition } from '../../model/ottl/ottl-parser.ts';
 import { rec } from '../processors/harness.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRegistry } from '../../cli/components.ts';
-import { compileCondition } from '../../connectors/routing/ottl-evaluator.ts';
+import { compileCondition } from '../../model/ottl/ottl-evaluator.ts';
 import { ProtoWriter } from '../../model/wire/proto-writer.ts';
 import { resolveConfig } from '../../pipeline/config/service-config.ts';
 import { parseConfigText } from '../../pipeline/config/source.ts';
