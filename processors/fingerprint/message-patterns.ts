@@ -30,6 +30,51 @@ const ipv6Colons = (t: string) => {
 };
 
 /**
+ * Host names: two or more dotted labels ending in a known suffix, lowercase. Not every name that
+ * looks like one: file names (`index.ts`, `config.yaml`), versions (`1.2.3`), `e.g.` and property
+ * paths (`user.id`, `this.client.send`) are ordinary text. So the last label must be a listed
+ * suffix: one dot is enough for those that name nothing else (`example.com`, `redis.local`,
+ * `billing.internal.corp`); suffixes that are also file extensions or words (`.md`, `.py`, `.rs`,
+ * `.sh`, `.io`, `.dev`, `.ca`, …) need two dots (`api.myapp.dev`, while `README.md` and
+ * `Dockerfile.dev` stay), and suffixes that are common property names (`.id`, `.name`, `.email`,
+ * `.test`, `.to`, `.is`) are not listed. A name inside a path (after `/` or `\`), an address
+ * (after `@`) or a longer dotted run (`java.net.SocketTimeoutException`) is not a host.
+ */
+const HOST_SUFFIXES = [
+  ...['com', 'net', 'org', 'edu', 'gov', 'mil', 'co', 'biz', 'xyz', 'cloud', 'arpa'],
+  ...['uk', 'de', 'fr', 'jp', 'cn', 'ru', 'br', 'au', 'nl', 'eu', 'ch', 'se', 'kr', 'nz', 'ie', 'dk', 'fi', 'pt', 'cz', 'hu'],
+  ...['ro', 'gr', 'il', 'za', 'mx', 'ar', 'cl', 'tw', 'hk', 'sg', 'tr', 'ua', 'vn', 'th'],
+  // Private and reserved names (RFC 6762, 6761, 2606; ICANN's .internal).
+  ...['corp', 'internal', 'intranet', 'lan', 'local', 'localdomain', 'localhost', 'example'],
+];
+const HOST_SUFFIXES_TWO_DOTS = [
+  ...['dev', 'io', 'app', 'ai', 'me', 'it', 'be', 'at', 'us', 'no', 'in', 'ca', 'es', 'cc', 'tv', 'home'],
+  ...['md', 'py', 'rs', 'sh', 'pl', 'so', 'ps', 'ml', 'zip', 'mov'],
+];
+const SUFFIXES = new Set([...HOST_SUFFIXES, ...HOST_SUFFIXES_TWO_DOTS]);
+const LABEL = '[A-Za-z0-9][A-Za-z0-9_-]*';
+// One pass per start: labels, then a suffix; a two-dot suffix looks back for `.label.` before it.
+const HOST = new RegExp(
+  `\\b(?<![.@/\\\\-])${LABEL}(?:\\.${LABEL})*\\.(?:${HOST_SUFFIXES.join('|')}|(?<=\\.${LABEL}\\.)(?:${HOST_SUFFIXES_TWO_DOTS.join('|')}))(?::\\d{1,5})?(?![\\w-]|\\.[\\w-])`,
+  'g',
+);
+/** A host name's label character: a letter, digit, `_` or `-`. */
+const labelChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+/**
+ * True when a dot is followed by a listed suffix that ends a dotted run: the regex above is the
+ * costliest pattern, and most dotted text (file names, property paths, sentences) has none.
+ */
+const hostSuffix = (t: string) => {
+  for (let i = t.indexOf('.'); i !== -1; i = t.indexOf('.', i + 1)) {
+    let j = i + 1;
+    while (j < t.length && t.charCodeAt(j) >= 97 && t.charCodeAt(j) <= 122) j++;
+    if (j === i + 1 || j - i > 12 || labelChar(t.charCodeAt(j)) || (t.charCodeAt(j) === 46 && labelChar(t.charCodeAt(j + 1)))) continue;
+    if (SUFFIXES.has(t.slice(i + 1, j))) return true;
+  }
+  return false;
+};
+
+/**
  * [pattern, placeholder, guard]: the guard is a cheap test that is false only when the pattern
  * cannot match (a character every match contains is absent), so most patterns are skipped on
  * most messages.
@@ -39,6 +84,7 @@ export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string
   [/\b[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\b/gi, '<TRACEPARENT>', (t) => t.includes('-')],
   [/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, '<EMAIL>', (t) => t.includes('@')],
   [/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>)\]]+/gi, '<URL>', (t) => t.includes('://')],
+  [HOST, '<HOST>', hostSuffix],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<UUID>', (t) => t.includes('-')],
   // The value half of key=value pairs (quoted or bare).
   [/\b([A-Za-z_][\w.-]{0,63})=(?:"[^"\n]{0,512}"|'[^'\n]{0,512}'|[^\s,;&)\]}]{1,512})/g, '$1=<VALUE>', (t) => t.includes('=')],
@@ -57,9 +103,17 @@ export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string
     '<IP>',
     ipv6Colons,
   ],
-  // File paths: absolute, home- or dot-relative, Windows, or relative with an extension.
-  [/(?<![\w<>/])(?:[A-Za-z]:\\|~\/|\.{1,2}\/|\/)(?:[\w.@+-]+[/\\])*[\w.@+-]+/g, '<PATH>', (t) => t.includes('/') || t.includes('\\')],
-  [/\b(?:[\w.@-]+\/)+[\w.@-]+\.[A-Za-z]\w{0,5}\b/g, '<PATH>', (t) => t.includes('/')],
+  // File paths: absolute, home- or dot-relative, Windows, or relative with an extension. A path
+  // after an HTTP method is a route: it stays, and the patterns below replace its IDs
+  // (`GET /orders/<NUM>`), so `/slow` and `/orders/7` are different groups. The relative form
+  // never starts after a slash (inside a route, or a path already replaced).
+  [
+    /(?<![\w<>/])(?<!\b(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) )(?:[A-Za-z]:\\|~\/|\.{1,2}\/|\/)(?:[\w.@+-]+[/\\])*[\w.@+-]+/g,
+    '<PATH>',
+    (t) => t.includes('/') || t.includes('\\'),
+  ],
+
+  [/(?<![/\\])\b(?:[\w.@-]+\/)+[\w.@-]+\.[A-Za-z]\w{0,5}\b/g, '<PATH>', (t) => t.includes('/')],
   // Durations.
   [
     /\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b|\b\d+(?:\.\d+)? ?(?:milliseconds?|seconds?|secs?|minutes?|mins?|hours?)\b/g,

@@ -40,6 +40,47 @@ describe('the message normalizer', () => {
     expect(normalizeMessage(input)).toBe(input);
   });
 
+  it.each([
+    ['a host name', 'getaddrinfo ENOTFOUND api.example.com', 'getaddrinfo ENOTFOUND <HOST>'],
+    ['a private host name', 'getaddrinfo ENOTFOUND billing.internal.corp', 'getaddrinfo ENOTFOUND <HOST>'],
+    ['a host name with a port', 'connect ECONNREFUSED db-01.prod.internal:5432', 'connect ECONNREFUSED <HOST>'],
+    ['a host name at the end of a sentence', 'no answer from redis.local.', 'no answer from <HOST>.'],
+    ['a country suffix', 'bbc.co.uk unreachable', '<HOST> unreachable'],
+    ['a two-dot suffix with two dots', 'TLS failed for api.myapp.dev and cdn.site.io', 'TLS failed for <HOST> and <HOST>'],
+    ['a host name before a route', 'fetch api.example.com/v1/users.json failed', 'fetch <HOST>/v1/users.json failed'],
+  ])('replaces %s', (_name, input, expected) => {
+    expect(normalizeMessage(input)).toBe(expected);
+  });
+
+  it.each([
+    ['file names', 'Cannot find module index.ts, failed to parse config.yaml'],
+    ['file names whose extension is also a country', 'see README.md, manage.py, lib.rs, deploy.sh and Dockerfile.dev'],
+    ['version numbers', 'requires node 24.1.0 or v1.2.3'],
+    ['abbreviations', 'use e.g. the default, i.e. none'],
+    ['property paths', 'user.id is undefined; this.client.send is not a function; req.body.email missing'],
+    ['a property named like a suffix', 'The "options.ca" property must be of type string'],
+    ['package names', 'java.net.SocketTimeoutException in socket.io, Vue.js and Node.js'],
+    ['upper-case words', 'ASP.NET failed'],
+  ])('keeps %s', (_name, input) => {
+    expect(normalizeMessage(input)).toBe(input);
+  });
+
+  it.each([
+    ['numeric IDs', 'GET /orders/7 took 30 ms', 'GET /orders/<NUM> took <NUM> ms'],
+    ['UUIDs', 'Cannot GET /api/v1/users/550e8400-e29b-41d4-a716-446655440000', 'Cannot GET /api/v1/users/<UUID>'],
+    ['hex IDs', 'POST /api/groups/9e107d9d372bb682/ignore failed', 'POST /api/groups/<HEX>/ignore failed'],
+    ['query values', 'GET /search?q=shoes&page=2 failed', 'GET /search?q=<VALUE>&page=<VALUE> failed'],
+    ['IDs inside a file name', 'GET /download/report-2024.pdf', 'GET /download/report-<NUM>.pdf'],
+    ['nothing in a static route', 'DELETE /static/app.min.js took long', 'DELETE /static/app.min.js took long'],
+  ])('keeps the static segments of a route after an HTTP method, replacing %s', (_name, input, expected) => {
+    expect(normalizeMessage(input)).toBe(expected);
+  });
+
+  it('still replaces file paths whole', () => {
+    expect(normalizeMessage('Cannot read /var/app/orders/7/file.json')).toBe('Cannot read <PATH>');
+    expect(normalizeMessage('cannot load /var/www/example.com/index.html')).toBe('cannot load <PATH>');
+  });
+
   it('bounds the work on huge messages', () => {
     const huge = `${'9'.repeat(100_000)} ${'a-'.repeat(100_000)}`;
     expect(normalizeMessage(huge).length).toBeLessThanOrEqual(1024);
@@ -71,6 +112,18 @@ describe('fingerprints', () => {
       fp('User 99871 not found at 2026-11-22T18:03:12Z (req 123e4567-e89b-12d3-a456-426614174000)'),
     );
     expect(fp('timeout after 250ms calling http://a.example/x')).toBe(fp('timeout after 3s calling https://b.example/y?z=1'));
+  });
+
+  it('are equal for host names, and for routes that differ only in IDs', () => {
+    expect(fp('getaddrinfo ENOTFOUND api.example.com')).toBe(fp('getaddrinfo ENOTFOUND billing.internal.corp'));
+    expect(fp('GET /orders/7 took 30 ms')).toBe(fp('GET /orders/8 took 31 ms'));
+    expect(fp('Cannot read /var/app/a.json')).toBe(fp('Cannot read /srv/b/c.json'));
+  });
+
+  it('differ for routes with different static segments', () => {
+    expect(fp('GET /slow took 30 ms')).not.toBe(fp('GET /orders/7 took 30 ms'));
+    expect(fp('GET /orders/7 took 30 ms')).not.toBe(fp('POST /orders/7 took 30 ms'));
+    expect(fp('GET /api/v1/users/7 failed')).not.toBe(fp('GET /api/v2/users/7 failed'));
   });
 
   it('differ for different errors', () => {
