@@ -112,7 +112,6 @@ export const MESSAGE_PATTERNS: readonly (readonly [RegExp, string, (text: string
     '<PATH>',
     (t) => t.includes('/') || t.includes('\\'),
   ],
-
   [/(?<![/\\])\b(?:[\w.@-]+\/)+[\w.@-]+\.[A-Za-z]\w{0,5}\b/g, '<PATH>', (t) => t.includes('/')],
   // Durations.
   [
