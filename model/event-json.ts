@@ -32,18 +32,30 @@ export interface EventJson {
   sample_rate?: number;
 }
 
+/** The event's top-level fields that outputs file and filter by (the dashboard's columns). */
+export interface EventHead {
+  readonly time: string;
+  readonly severity: Severity;
+  readonly category: string | undefined;
+  readonly component: string | undefined;
+  readonly trace_id: string | undefined;
+}
+
 /**
- * A record's event as its JSON text (`eventView`). Only the text is kept: a record holds its view
- * from the first output to the last, and a string costs the collector less to keep than an object
- * tree. An output that needs fields reads them back from the text, so they are the bytes written.
+ * A record's event as its JSON text (`eventView`), with its head. Only these are kept: a record
+ * holds its view from the first output to the last, and strings cost the collector less to keep
+ * than the event's object tree. An output that needs more reads it back from the text, so what it
+ * reads is the bytes written.
  */
 export class EventView {
   /** The event as one JSON line (no newline), through the one serializer. */
   readonly json: string;
+  readonly head: EventHead;
   #event: EventJson | undefined;
 
-  constructor(json: string) {
+  constructor(json: string, head: EventHead) {
     this.json = json;
+    this.head = head;
   }
 
   /** The event as its text reads back (bytes as base64, bigints as strings), parsed on first use. */
@@ -179,7 +191,8 @@ export function eventViewsBuilt(): number {
 function makeView(record: ReadableLogRecord): EventView {
   built++;
   const { event, special } = build(record);
-  return new EventView(serialize(event, special));
+  const { time, severity, category, component, trace_id } = event;
+  return new EventView(serialize(event, special), { time, severity, category, component, trace_id });
 }
 
 /** The event, and whether its attributes hold a value `JSON.stringify` cannot take as it is. */

@@ -1,3 +1,4 @@
+import type { EventJson } from '../../model/event-json.ts';
 import {
   type DashboardMetrics,
   GROUP_STATUSES,
@@ -63,7 +64,7 @@ export function dashboardMetrics(rangeMs: number, source: { groups?: GroupReader
     mttr_seconds: null,
     distribution: [],
     top_errors: [],
-    recent_errors: events.query({ severity: ['high', 'critical'], limit: 50 }).map((e) => e.event),
+    recent_errors: events.query({ severity: ['high', 'critical'], limit: 50 }).map((e) => JSON.parse(e.json) as EventJson),
     trend: [],
   };
 }

@@ -1,15 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { EventJson, EventView } from '../../model/event-json.ts';
+import type { EventHead, EventView } from '../../model/event-json.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 
-/** An event as the dashboard stores and streams it: the JSON lines object, its text, its stream id. */
+/** An event as the dashboard stores and streams it: its stream id, its JSON text and its head. */
 export interface StoredEvent {
   id: number;
-  event: EventJson;
-  /** The event's JSON text as stored: the bytes of the JSON lines file, sent as they are. */
+  /** The event's JSON text: the bytes of the JSON lines file, stored and sent as they are. */
   json: string;
+  /** The fields the store files it by and the stream filters on (its columns). */
+  head: EventHead;
 }
 
 export interface EventQuery {
@@ -21,6 +22,18 @@ export interface EventQuery {
   /** Only events with an id below this (paging back). */
   before?: number;
   limit?: number;
+}
+
+/** A row as read: the head from its columns, the text as stored (never parsed here). */
+const COLUMNS = 'id, time, severity, category, component, trace_id, json';
+interface Row {
+  id: number;
+  time: string;
+  severity: number;
+  category: string | null;
+  component: string | null;
+  trace_id: string | null;
+  json: string;
 }
 
 /**
@@ -52,16 +65,16 @@ export class EventStore {
     const out: StoredEvent[] = [];
     this.#db.exec('BEGIN');
     try {
-      for (const { event: e, json } of events) {
+      for (const { head, json } of events) {
         const r = this.#insert.run(
-          e.time,
-          SEVERITIES.indexOf(e.severity),
-          e.category ?? null,
-          e.component ?? null,
-          e.trace_id ?? null,
+          head.time,
+          SEVERITIES.indexOf(head.severity),
+          head.category ?? null,
+          head.component ?? null,
+          head.trace_id ?? null,
           json,
         );
-        out.push({ id: Number(r.lastInsertRowid), event: e, json });
+        out.push({ id: Number(r.lastInsertRowid), json, head });
       }
       this.#db.exec('COMMIT');
     } catch (error) {
@@ -104,19 +117,19 @@ export class EventStore {
     }
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     return this.#rows(
-      `SELECT id, json FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,
+      `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,
       args,
     );
   }
 
   /** Every stored event of one trace, oldest first. */
   trace(traceId: string): StoredEvent[] {
-    return this.#rows('SELECT id, json FROM events WHERE trace_id = ? ORDER BY id LIMIT 1000', [traceId.toLowerCase()]);
+    return this.#rows(`SELECT ${COLUMNS} FROM events WHERE trace_id = ? ORDER BY id LIMIT 1000`, [traceId.toLowerCase()]);
   }
 
   /** Events after an id, oldest first (stream replay). */
   after(id: number, limit: number): StoredEvent[] {
-    return this.#rows('SELECT id, json FROM events WHERE id > ? ORDER BY id LIMIT ?', [id, limit]);
+    return this.#rows(`SELECT ${COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`, [id, limit]);
   }
 
   /** Counts in a time range (for metrics when no group store exists). */
@@ -128,10 +141,16 @@ export class EventStore {
   }
 
   #rows(sql: string, args: (string | number)[]): StoredEvent[] {
-    return (this.#db.prepare(sql).all(...args) as { id: number; json: string }[]).map((r) => ({
+    return (this.#db.prepare(sql).all(...args) as unknown as Row[]).map((r) => ({
       id: Number(r.id),
-      event: JSON.parse(r.json) as EventJson,
       json: r.json,
+      head: {
+        time: r.time,
+        severity: SEVERITIES[r.severity] ?? 'info',
+        category: r.category ?? undefined,
+        component: r.component ?? undefined,
+        trace_id: r.trace_id ?? undefined,
+      },
     }));
   }
 

@@ -46,9 +46,9 @@ class StreamClient {
 
   matches(e: StoredEvent): boolean {
     const f = this.filter;
-    if (f.severity && !f.severity.includes(e.event.severity)) return false;
-    if (f.category && e.event.category !== f.category) return false;
-    if (f.component && e.event.component !== f.component) return false;
+    if (f.severity && !f.severity.includes(e.head.severity)) return false;
+    if (f.category && e.head.category !== f.category) return false;
+    if (f.component && e.head.component !== f.component) return false;
     return true;
   }
 }
