@@ -159,9 +159,12 @@ function isoTime(ms: number): string {
   return `${lastPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-/** The event object of a record (keys absent when empty), as its JSON text reads back. */
+/**
+ * A fresh event object (keys absent when empty; values the record's own, bytes still bytes), not
+ * kept. For the group ring until it takes `eventJsonText`; an output uses `eventView`, made once.
+ */
 export function toEventJson(record: ReadableLogRecord): EventJson {
-  return eventView(record).event;
+  return build(record).event;
 }
 
 /** One JSON line (no newline) of a record's event. */

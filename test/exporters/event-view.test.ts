@@ -114,7 +114,7 @@ describe('the event view: one per record, the same bytes in every output', () =>
     expect(Object.keys(payload.data)).toEqual(['reason', 'group', 'event']);
     expect(payload.data.group.fingerprint).toBe(event.fingerprint);
 
-    // The fingerprint processor, the file, the dashboard and the webhook shared one view.
+    // The file, the dashboard and the webhook shared one view.
     expect(eventViewsBuilt() - builtBefore).toBe(1);
   });
 
