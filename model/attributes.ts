@@ -11,13 +11,15 @@ export const ATTR_SUPPRESSED = 'unitrack.suppressed';
 export const ATTR_FINGERPRINT_INPUT = 'unitrack.fingerprint.input';
 /**
  * Alerts: the fingerprint processor marks the record that raised one with the reason
- * (new_group, threshold, window, users, regression, severity) and the group summary, so routing
+ * (new_group, threshold, window, users, regression, severity, rule) and the group summary, so routing
  * can send it down the notification path and the webhook can build its payload. Records carrying
  * a reason are never sampled out or rate-limited.
  */
 export const ATTR_ALERT_REASON = 'unitrack.alert.reason';
 /** The detail of the reason, e.g. the threshold crossed ("100"). */
 export const ATTR_ALERT_DETAIL = 'unitrack.alert.detail';
+/** The name of the configured rule that raised the alert (reason `rule`): routing can send each rule its own way. */
+export const ATTR_ALERT_RULE = 'unitrack.alert.rule';
 export const ATTR_GROUP_TITLE = 'unitrack.group.title';
 /** ISO 8601 times. */
 export const ATTR_GROUP_FIRST_SEEN = 'unitrack.group.first_seen';

@@ -1,8 +1,17 @@
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
+import {
+  type AlertRule,
+  checkStreamRule,
+  countGroupRule,
+  matches,
+  newGroupRuleState,
+  type RuleEvent,
+  StreamRuleState,
+} from './alert-rules.ts';
 import type { AlertState } from './alert-state.ts';
 import type { Group } from './group-store.ts';
 
-export type AlertReason = 'regression' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity';
+export type AlertReason = 'regression' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity' | 'rule';
 
 export interface AlertPolicyOptions {
   /** Alert on a group's first event. */
@@ -27,11 +36,20 @@ export interface AlertPolicyOptions {
    * and regressions excepted); `severity` also waits this long after any alert of the group.
    */
   cooldownMs: number;
+  /** Configured rules, tried in order before the built-in reasons, each on its own clock (absent: none). */
+  rules?: readonly AlertRule[];
 }
 
 export interface AlertDecision {
   reason: AlertReason;
   detail?: string;
+  /** The rule's name, for reason `rule`. */
+  rule?: string;
+}
+
+/** What the policy is told of one event, after its group counted it. */
+export interface AlertEvent extends RuleEvent {
+  severity: Severity;
 }
 
 /** Compares dotted versions numerically ("1.10.0" > "1.9.3"); undefined when either does not parse. */
@@ -55,9 +73,14 @@ export function compareVersions(a: string, b: string): number | undefined {
  */
 export class AlertPolicy {
   readonly #o: AlertPolicyOptions;
+  readonly #rules: readonly AlertRule[];
+  /** The windows and clocks of the rules over the whole stream (a group rule's are on each group). */
+  readonly #stream = new Map<AlertRule, StreamRuleState>();
 
   constructor(options: AlertPolicyOptions) {
     this.#o = options;
+    this.#rules = options.rules ?? [];
+    for (const rule of this.#rules) if (rule.scope === 'all') this.#stream.set(rule, new StreamRuleState(rule));
   }
 
   /** Whether an event of a resolved group reopens it: not when it comes from an older release than the fix. */
@@ -68,10 +91,7 @@ export class AlertPolicy {
     return cmp === undefined || cmp >= 0;
   }
 
-  decide(
-    group: Group,
-    e: { isNew: boolean; regressed: boolean; severity: Severity; user?: string; time: number },
-  ): AlertDecision | undefined {
+  decide(group: Group, e: AlertEvent): AlertDecision | undefined {
     const o = this.#o;
     const a = group.alert;
     // Windows count every event, alert or not.
@@ -94,10 +114,19 @@ export class AlertPolicy {
         usersCrossed = before === o.users.count && a.userWindow.size === o.users.count + 1;
       }
     }
+    // Rules count the events their condition matches, alert or not.
+    const held = this.#countRules(group, e);
     if (group.status === 'ignored') return undefined;
     // The floor of every reason: windows and counts above went on, no alert is raised.
     if (o.minSeverity && SEVERITIES.indexOf(e.severity) < SEVERITIES.indexOf(o.minSeverity)) return undefined;
-    // One alert a record: the first reason that fires, each on its own clock.
+    // One alert a record: the first rule that fires, else the first reason, each on its own clock.
+    for (const h of held) {
+      const fired =
+        h.rule.scope === 'all'
+          ? this.#fireStream(h.rule, e.time, h.detail)
+          : this.#fire(a, e.time, h.decision, h.rule.actionIntervalMs, `rule:${h.rule.name}`);
+      if (fired) return fired;
+    }
     if (e.regressed && o.regression) return this.#fire(a, e.time, { reason: 'regression' }, 0);
     if (e.isNew && o.newGroup) return this.#fire(a, e.time, { reason: 'new_group' }, 0);
     const cooldown = o.cooldownMs;
@@ -112,6 +141,35 @@ export class AlertPolicy {
     if (o.severity && o.minSeverity && e.time - a.lastAny >= cooldown)
       return this.#fire(a, e.time, { reason: 'severity', detail: e.severity }, cooldown);
     return undefined;
+  }
+
+  /** Counts the event into every rule whose condition it matches; returns the rules that hold for it, in order. */
+  #countRules(group: Group, e: AlertEvent): { rule: AlertRule; detail: string; decision: AlertDecision }[] {
+    const held: { rule: AlertRule; detail: string; decision: AlertDecision }[] = [];
+    for (const rule of this.#rules) {
+      if (!matches(rule, e)) continue;
+      let detail: string | undefined;
+      const stream = this.#stream.get(rule);
+      if (stream) {
+        stream.add(e);
+        detail = checkStreamRule(rule, stream, e);
+      } else {
+        const states = (group.alert.rules ??= new Map());
+        let s = states.get(rule.name);
+        if (!s) states.set(rule.name, (s = newGroupRuleState()));
+        detail = countGroupRule(rule, s, e);
+      }
+      if (detail !== undefined) held.push({ rule, detail, decision: { reason: 'rule', rule: rule.name, detail } });
+    }
+    return held;
+  }
+
+  /** A stream rule fires at most once per action interval over the whole stream. */
+  #fireStream(rule: AlertRule, time: number, detail: string): AlertDecision | undefined {
+    const s = this.#stream.get(rule) as StreamRuleState;
+    if (time - s.lastAt < rule.actionIntervalMs) return undefined;
+    s.lastAt = time;
+    return { reason: 'rule', rule: rule.name, detail };
   }
 
   /** Raises the decision unless its clock fired within `intervalMs`; winds the clock. */

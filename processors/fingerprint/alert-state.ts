@@ -1,3 +1,5 @@
+import type { GroupRuleState } from './alert-rules.ts';
+
 /**
  * A group's alert state, in memory only (a restart starts every clock and window afresh). Each
  * reason and each rule keeps its own clock, as Sentry's per-rule action interval: one reason
@@ -12,6 +14,8 @@ export interface AlertState {
   windowCount: number;
   userWindowStart: number;
   userWindow: Set<string>;
+  /** Each group rule's windows for this group, by rule name (made when a rule first counts one of its events). */
+  rules?: Map<string, GroupRuleState>;
 }
 
 export function newAlertState(): AlertState {

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { GROUPS } from '../../model/groups.ts';
+import { compileCondition } from '../../model/ottl/ottl-evaluator.ts';
+import { OttlError } from '../../model/ottl/ottl-parser.ts';
 import { SEVERITIES } from '../../model/severity.ts';
 import type { Description, ProcessorFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
 import { AlertPolicy, type AlertPolicyOptions } from './alert-policy.ts';
+import type { AlertRule } from './alert-rules.ts';
 import { FingerprintProcessor } from './fingerprint-processor.ts';
 import type { GroupStoreOptions } from './group-store.ts';
 import { MessageNormalizer } from './message-normalizer.ts';
@@ -12,6 +15,52 @@ import { acquireGroupStore, releaseGroupStore } from './store-registry.ts';
 
 const windowed = (count: number, interval: string) =>
   z.strictObject({ count: z.number().int().nonnegative().default(count), interval: duration.prefault(interval) }).prefault({});
+
+/** At least `count` inside `window`. */
+const atLeast = z.strictObject({ count: z.number().int().positive(), window: duration });
+
+/** One configured rule (DESIGN.md, Alerts): every condition given must hold at once. */
+const rule = z
+  .strictObject({
+    /** Carried by its records as `unitrack.alert.rule`, and by its notifications as `data.rule`. */
+    name: z.string().min(1),
+    /** `group`: conditions and action interval per group; `all`: over the whole stream. */
+    scope: z.enum(['group', 'all']).default('group'),
+    /** OTTL, log context (as the routing connector's): only the events it matches count and fire. */
+    condition: z.string().optional(),
+    /** At least `count` matching events (of the group; with scope all, of the stream) inside `window`. */
+    events: atLeast.optional(),
+    /** At least `count` distinct users among the group's matching events inside `window`. */
+    users: atLeast.optional(),
+    /** Only on a group's first event. */
+    new_group: z.boolean().default(false),
+    /** Only on the event that reopens a resolved group. */
+    regression: z.boolean().default(false),
+    /** Scope all: errors (an exception, or severity high or above) ÷ events inside `window` above this; counted before sampling. */
+    error_rate: z.strictObject({ above: z.number().min(0).max(1), window: duration }).optional(),
+    /** The rule fires at most once per group (scope all: at all) per interval. */
+    action_interval: duration.prefault('5m'),
+  })
+  .superRefine((r, ctx) => {
+    const issue = (message: string, path: string[] = []) => ctx.addIssue({ code: 'custom', path, message });
+    if (r.condition !== undefined) {
+      try {
+        compileCondition(r.condition, 'log');
+      } catch (error) {
+        if (!(error instanceof OttlError)) throw error;
+        issue(error.message, ['condition']);
+      }
+    }
+    if (r.scope === 'all') {
+      for (const key of ['users', 'new_group', 'regression'] as const)
+        if (r[key]) issue(`a rule with scope all sees the whole stream, not a group: remove ${key}`, [key]);
+      if (!r.error_rate && !r.events) issue('a rule with scope all needs error_rate or events');
+    } else {
+      if (r.error_rate) issue('error_rate is a rule over the whole stream: add scope: all', ['error_rate']);
+      else if (r.condition === undefined && !r.events && !r.users && !r.new_group && !r.regression)
+        issue('a rule needs at least one of condition, events, users, new_group, regression');
+    }
+  });
 
 export const fingerprintConfig = z.strictObject({
   /** Groups unseen this long are deleted. */
@@ -46,6 +95,17 @@ export const fingerprintConfig = z.strictObject({
       severity: z.boolean().default(true),
       /** A group alerts at most once per cooldown, except for new groups and regressions. */
       cooldown: duration.prefault('5m'),
+      /** Configured rules, each on its own clock; tried in order before the built-in reasons. */
+      rules: z
+        .array(rule)
+        .default([])
+        .superRefine((rules, ctx) => {
+          const seen = new Set<string>();
+          rules.forEach((r, i) => {
+            if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two rules are named "${r.name}"` });
+            seen.add(r.name);
+          });
+        }),
     })
     .prefault({}),
 });
@@ -67,6 +127,19 @@ export function alertPolicyOptions(config: z.output<typeof fingerprintConfig>): 
     minSeverity: a.min_severity === 'none' ? undefined : a.min_severity,
     severity: a.severity,
     cooldownMs: a.cooldown,
+    rules: a.rules.map(
+      (r): AlertRule => ({
+        name: r.name,
+        scope: r.scope,
+        match: r.condition !== undefined ? compileCondition(r.condition, 'log') : undefined,
+        events: r.events && { count: r.events.count, intervalMs: r.events.window },
+        users: r.users && { count: r.users.count, intervalMs: r.users.window },
+        newGroup: r.new_group,
+        regression: r.regression,
+        errorRate: r.error_rate && { above: r.error_rate.above, intervalMs: r.error_rate.window },
+        actionIntervalMs: r.action_interval,
+      }),
+    ),
   };
 }
 

@@ -99,20 +99,22 @@ export class FingerprintProcessor implements LogRecordProcessor {
       time,
       event: () => toEventJson(record),
     });
-    const decision = this.#policy.decide(group, { isNew, regressed, severity, user, time });
+    const decision = this.#policy.decide(group, { record, isNew, regressed, isError, severity, user, time });
     if (decision) {
       record.setAttribute(A.ATTR_ALERT_REASON, decision.reason);
       if (decision.detail) record.setAttribute(A.ATTR_ALERT_DETAIL, decision.detail);
+      if (decision.rule !== undefined) record.setAttribute(A.ATTR_ALERT_RULE, decision.rule);
       record.setAttribute(A.ATTR_GROUP_TITLE, group.title);
       record.setAttribute(A.ATTR_GROUP_FIRST_SEEN, new Date(group.firstSeen).toISOString());
       record.setAttribute(A.ATTR_GROUP_LAST_SEEN, new Date(group.lastSeen).toISOString());
       this.#store.alertsTriggered++;
-      let c = this.#alerts.get(decision.reason);
-      if (!c)
-        this.#alerts.set(
-          decision.reason,
-          (c = this.#telemetry.counter('unitrack_alerts_total', 'Alerts raised, by reason.', { reason: decision.reason })),
-        );
+      const key = decision.rule === undefined ? decision.reason : `rule:${decision.rule}`;
+      let c = this.#alerts.get(key);
+      if (!c) {
+        const labels: Record<string, string> = { reason: decision.reason };
+        if (decision.rule !== undefined) labels.rule = decision.rule;
+        this.#alerts.set(key, (c = this.#telemetry.counter('unitrack_alerts_total', 'Alerts raised, by reason (and rule).', labels)));
+      }
       c.add();
     }
     this.#store.processingNs += (performance.now() - started) * 1e6;
