@@ -1,5 +1,8 @@
 // A fingerprint processor on a :memory: store, fed records at chosen times: what each alert test
 // needs to see which records raised which alert.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_ALERT_DETAIL, ATTR_ALERT_REASON, ATTR_FINGERPRINT } from '../../model/attributes.ts';
@@ -87,3 +90,23 @@ export const fingerprint = (r: { attributes: Attributes }) => r.attributes[ATTR_
 
 /** n events, each built by `f(i)`. */
 export const times = (n: number, f: (i: number) => Ev = () => ({})): Ev[] => Array.from({ length: n }, (_, i) => f(i));
+
+/** What the tests read of a notification: the standard body's `data`, or a chat format's `text`. */
+export interface Notification {
+  data: { reason: string; rule?: string; detail?: string; event: { severity: string; message?: string } };
+  text?: string;
+}
+
+/** A local webhook receiver: the JSON bodies it was sent, in order. */
+export async function webhookReceiver(): Promise<{ url: string; bodies: Notification[]; close: () => void }> {
+  const bodies: Notification[] = [];
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const c of req) body += c;
+    bodies.push(JSON.parse(body));
+    res.writeHead(200).end('ok');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies, close: () => server.close() };
+}

@@ -1,10 +1,20 @@
 // Alert rules and their clocks: each built-in reason and each configured rule keeps its own action
 // interval per group; a rule fires when every condition it gives holds at once.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultRegistry } from '../../cli/components.ts';
+import { routingConfig, routingFactory } from '../../connectors/routing/routing-factory.ts';
 import { GROUPS } from '../../model/groups.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { readConfigFiles } from '../../pipeline/config/source.ts';
+import { Service } from '../../pipeline/service.ts';
 import { fingerprintConfig } from '../../processors/fingerprint/fingerprint-factory.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
-import { alerting, times } from './alert-harness.ts';
+import { readJsonLines, tempDir } from '../helpers/tmp.ts';
+import { testHost } from '../processors/harness.ts';
+import { alerting, record, T0, times, webhookReceiver } from './alert-harness.ts';
 
 const open: { close: () => Promise<void> }[] = [];
 afterEach(async () => {
@@ -258,3 +268,54 @@ describe('rule configuration', () => {
 });
 
 const rateExample = { name: 'high error rate', scope: 'all', error_rate: { above: 0.05, window: '1m' }, action_interval: '5m' };
+
+describe('collector-config/examples/rule-routing.yaml', () => {
+  const file = fileURLToPath(new URL('../../collector-config/examples/rule-routing.yaml', import.meta.url));
+
+  it('routes the rule to its own pipeline (Slack) and the other alerts to the webhook, in a running service', async () => {
+    const slack = await webhookReceiver();
+    const hook = await webhookReceiver();
+    const dir = tempDir();
+    const env = { UNITRACK_SLACK_WEBHOOK_URL: slack.url, UNITRACK_WEBHOOK_URL: hook.url, UNITRACK_DATA_DIR: dir };
+    const service = new Service(resolveConfig(readConfigFiles([file]), defaultRegistry(), env), { dataDir: dir });
+    try {
+      // One checkout group: 6 events of 2 users inside a minute (the rule holds at the 5th), and a search error.
+      const now = Date.now();
+      const records = times(6, (i) => ({ user: `u${i % 2}`, attributes: checkout })).map((e, i) => record(e, now + i));
+      records.push(record({ body: 'search index missing', attributes: { 'unitrack.component': 'search' } }, now + 10));
+      expect(service.ingest(records)).toBe(true);
+      await service.forceFlush();
+      expect(slack.bodies).toHaveLength(1);
+      expect(slack.bodies[0].text).toMatch(/^\[HIGH\] payment failed \(rule, 5×\)/);
+      expect(hook.bodies.map((b) => `${b.data.reason}:${b.data.event.message}`).sort()).toEqual([
+        'new_group:payment failed',
+        'new_group:search index missing',
+      ]);
+      const archived = readJsonLines(join(dir, 'events.jsonl'));
+      expect(archived).toHaveLength(7);
+    } finally {
+      await service.shutdown();
+      slack.close();
+      hook.close();
+    }
+  });
+
+  it('routes by unitrack.alert.rule through the routing table', () => {
+    const raw = readConfigFiles([file]).raw as { connectors: { routing: unknown } };
+    const config = routingConfig.parse(raw.connectors.routing);
+    let hit: string[] = [];
+    const routes = new Map<string, LogRecordProcessor>();
+    for (const id of routingFactory.targets(config))
+      routes.set(id, { onEmit: () => void hit.push(id), forceFlush: async () => {}, shutdown: async () => {} });
+    const connector = routingFactory.create({ id: 'routing', config, host: testHost() }, routes);
+    const route = (attributes: Record<string, string>) => {
+      hit = [];
+      connector.onEmit(record({ attributes }, T0));
+      return hit.sort();
+    };
+    expect(route({ 'unitrack.alert.reason': 'rule', 'unitrack.alert.rule': 'checkout outage' })).toEqual(['logs/archive', 'logs/slack']);
+    expect(route({ 'unitrack.alert.reason': 'rule', 'unitrack.alert.rule': 'high error rate' })).toEqual(['logs/archive', 'logs/notify']);
+    expect(route({ 'unitrack.alert.reason': 'new_group' })).toEqual(['logs/archive', 'logs/notify']);
+    expect(route({})).toEqual(['logs/archive']);
+  });
+});

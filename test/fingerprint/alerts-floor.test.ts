@@ -1,10 +1,18 @@
 // The severity floor (alerts.min_severity, default high) holds back every alert reason below it;
 // the groups below it are still counted.
 import { describe, expect, it } from 'vitest';
-import type { Severity } from '../../model/severity.ts';
+import { defaultRegistry } from '../../cli/components.ts';
+import { GROUPS } from '../../model/groups.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
+import { DEFAULT_CONFIG_PATH } from '../../pipeline/config/load-config.ts';
+import { resolveConfig } from '../../pipeline/config/service-config.ts';
+import { readConfigFiles } from '../../pipeline/config/source.ts';
+import { Service } from '../../pipeline/service.ts';
 import { AlertPolicy, type AlertPolicyOptions } from '../../processors/fingerprint/alert-policy.ts';
 import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
 import { GroupStore, type Observation } from '../../processors/fingerprint/group-store.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { record, webhookReceiver } from './alert-harness.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
@@ -122,5 +130,30 @@ describe('the severity floor', () => {
 
   it('defaults to high in the schema', () => {
     expect(fingerprintConfig.parse({}).alerts.min_severity).toBe('high');
+  });
+});
+
+describe('the default config, end to end', () => {
+  it('events of every severity, through a Service and its webhook: only high and critical notify', async () => {
+    const hook = await webhookReceiver();
+    const dir = tempDir();
+    const env = { UNITRACK_WEBHOOK_URL: hook.url, UNITRACK_DATA_DIR: dir, UNITRACK_DASHBOARD_ENDPOINT: '127.0.0.1:0' };
+    const service = new Service(resolveConfig(readConfigFiles([DEFAULT_CONFIG_PATH]), defaultRegistry(), env), { dataDir: dir });
+    try {
+      // Each severity its own group, 12 events each: a new group, then the threshold at 10.
+      const records = SEVERITIES.flatMap((severity) =>
+        Array.from({ length: 12 }, (_, i) => record({ severity, body: `${severity} thing broke` }, Date.now() + i)),
+      );
+      expect(service.ingest(records)).toBe(true);
+      await service.forceFlush();
+      const got = hook.bodies.map((b) => `${b.data.event.severity}:${b.data.reason}`).sort();
+      expect(got).toEqual(['critical:new_group', 'critical:threshold', 'high:new_group', 'high:threshold']);
+      // The groups below the floor are still counted.
+      const groups = (service.host.shared.get(GROUPS) as GroupStore).list();
+      expect(groups.map((g) => g.count)).toEqual(SEVERITIES.map(() => 12));
+    } finally {
+      await service.shutdown();
+      hook.close();
+    }
   });
 });
