@@ -1,51 +1,14 @@
 import { SeverityNumber } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defaultRegistry } from '../../cli/components.ts';
-import type { ExporterFactory } from '../../pipeline/component.ts';
-import { resolveConfig } from '../../pipeline/config/service-config.ts';
-import { objectSource } from '../../pipeline/config/source.ts';
-import { Service, type ServiceOptions } from '../../pipeline/service.ts';
+import type { ServiceOptions } from '../../pipeline/service.ts';
+import { gatedCollector as sharedGatedCollector } from './gated-collector.ts';
 
-/**
- * A collector whose one exporter, `gate`, holds every batch until `open()`; what it was given is
- * in `received`. Each test gets its own.
- */
+/** The shared gated collector, with the URL of its OTLP/HTTP logs endpoint. */
 async function gatedCollector(config: Record<string, unknown>, options: ServiceOptions = {}) {
-  const received: ReadableLogRecord[] = [];
-  const waiting: (() => void)[] = [];
-  let isOpen = false;
-  const gate: ExporterFactory = {
-    kind: 'exporter',
-    type: 'gate',
-    config: z.strictObject({ sending_queue: z.strictObject({ queue_size: z.number() }).optional() }),
-    create: () => ({
-      export(records, done) {
-        const finish = () => {
-          received.push(...records);
-          done({ code: ExportResultCode.SUCCESS });
-        };
-        if (isOpen) finish();
-        else waiting.push(finish);
-      },
-      forceFlush: async () => {},
-      shutdown: async () => {},
-    }),
-  };
-  const service = new Service(resolveConfig(objectSource(config), defaultRegistry().register(gate), {}), {
-    mode: 'collector',
-    ...options,
-  });
-  await service.start();
-  const url = `http://127.0.0.1:${service.receivers.get('otlp')?.address?.port}/v1/logs`;
-  const open = () => {
-    isOpen = true;
-    for (const release of waiting.splice(0)) release();
-  };
-  return { service, url, received, open };
+  const c = await sharedGatedCollector(config, options);
+  return { ...c, url: `http://127.0.0.1:${c.http}/v1/logs` };
 }
 
 /** An OTLP/JSON logs request of `count` records with ids `id-<from>`…. */
