@@ -10,6 +10,7 @@ import {
 } from './alert-rules.ts';
 import type { AlertState } from './alert-state.ts';
 import type { Group } from './group-store.ts';
+import { ReleaseOrder } from './release-order.ts';
 
 export type AlertReason = 'regression' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity' | 'rule';
 
@@ -52,18 +53,6 @@ export interface AlertEvent extends RuleEvent {
   severity: Severity;
 }
 
-/** Compares dotted versions numerically ("1.10.0" > "1.9.3"); undefined when either does not parse. */
-export function compareVersions(a: string, b: string): number | undefined {
-  const pa = /^v?(\d+(?:\.\d+)*)/.exec(a)?.[1]?.split('.').map(Number);
-  const pb = /^v?(\d+(?:\.\d+)*)/.exec(b)?.[1]?.split('.').map(Number);
-  if (!pa || !pb) return undefined;
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
 /**
  * Decides whether an event raises an alert for its group. Called after the group has counted
  * the event. Windowed counts reset with each window, so a threshold does not fire on every event
@@ -76,6 +65,7 @@ export class AlertPolicy {
   readonly #rules: readonly AlertRule[];
   /** The windows and clocks of the rules over the whole stream (a group rule's are on each group). */
   readonly #stream = new Map<AlertRule, StreamRuleState>();
+  readonly #releases = new ReleaseOrder();
 
   constructor(options: AlertPolicyOptions) {
     this.#o = options;
@@ -83,11 +73,16 @@ export class AlertPolicy {
     for (const rule of this.#rules) if (rule.scope === 'all') this.#stream.set(rule, new StreamRuleState(rule));
   }
 
-  /** Whether an event of a resolved group reopens it: not when it comes from an older release than the fix. */
-  isRegression(group: Group, version: string | undefined): boolean {
-    if (group.status !== 'resolved') return false;
+  /**
+   * Records the event's release (first sight orders releases that are not semver) and says whether
+   * the event reopens its resolved group: not when it comes from a release older than the fix. A
+   * release it cannot order (no version, or the fix's release unknown since a restart) reopens it.
+   */
+  isRegression(group: Group | undefined, version: string | undefined): boolean {
+    if (version) this.#releases.see(version);
+    if (group?.status !== 'resolved') return false;
     if (!version || !group.resolvedInVersion) return true;
-    const cmp = compareVersions(version, group.resolvedInVersion);
+    const cmp = this.#releases.compare(version, group.resolvedInVersion);
     return cmp === undefined || cmp >= 0;
   }
 

@@ -80,7 +80,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
     const isError = type !== undefined || severity === 'high' || severity === 'critical';
 
     const before = this.#store.peek(fingerprint);
-    const regressed = before !== undefined && this.#policy.isRegression(before, version);
+    const regressed = this.#policy.isRegression(before, version);
     if (regressed) this.#store.setStatus(fingerprint, 'unresolved', time);
     record.setAttribute(A.ATTR_FINGERPRINT, fingerprint);
     record.setAttribute(A.ATTR_GROUP_COUNT, (before?.count ?? 0) + 1);

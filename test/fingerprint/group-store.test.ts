@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlertPolicy, compareVersions } from '../../processors/fingerprint/alert-policy.ts';
+import { AlertPolicy } from '../../processors/fingerprint/alert-policy.ts';
 import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
 import { GroupStore, type GroupStoreOptions, type Observation } from '../../processors/fingerprint/group-store.ts';
+import { compareVersions } from '../../processors/fingerprint/release-order.ts';
 import { UserCounter } from '../../processors/fingerprint/user-counter.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
