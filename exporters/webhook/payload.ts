@@ -26,6 +26,8 @@ function alertOf(record: ReadableLogRecord, event: EventJson) {
   const a = record.attributes;
   return {
     reason: str(a[A.ATTR_ALERT_REASON]) ?? 'severity',
+    // A configured rule's name (reason `rule`).
+    ...(a[A.ATTR_ALERT_RULE] !== undefined ? { rule: str(a[A.ATTR_ALERT_RULE]) } : {}),
     ...(a[A.ATTR_ALERT_DETAIL] !== undefined ? { detail: str(a[A.ATTR_ALERT_DETAIL]) } : {}),
     group: {
       fingerprint: event.fingerprint ?? null,

@@ -279,20 +279,27 @@ describe('collector-config/examples/rule-routing.yaml', () => {
     const env = { UNITRACK_SLACK_WEBHOOK_URL: slack.url, UNITRACK_WEBHOOK_URL: hook.url, UNITRACK_DATA_DIR: dir };
     const service = new Service(resolveConfig(readConfigFiles([file]), defaultRegistry(), env), { dataDir: dir });
     try {
-      // One checkout group: 6 events of 2 users inside a minute (the rule holds at the 5th), and a search error.
+      // One checkout group: 6 events of 2 users inside a minute (the rule holds at the 5th); then
+      // 70 s of info events with a search error every 10 s: over 5% errors once a minute was seen.
       const now = Date.now();
       const records = times(6, (i) => ({ user: `u${i % 2}`, attributes: checkout })).map((e, i) => record(e, now + i));
-      records.push(record({ body: 'search index missing', attributes: { 'unitrack.component': 'search' } }, now + 10));
+      for (let i = 1; i <= 70; i++) {
+        const search = { body: 'search index missing', attributes: { 'unitrack.component': 'search' } };
+        records.push(record(i % 10 === 0 ? search : { severity: 'info', body: `cache warm ${i % 3}` }, now + i * 1000));
+      }
       expect(service.ingest(records)).toBe(true);
       await service.forceFlush();
       expect(slack.bodies).toHaveLength(1);
       expect(slack.bodies[0].text).toMatch(/^\[HIGH\] payment failed \(rule, 5×\)/);
-      expect(hook.bodies.map((b) => `${b.data.reason}:${b.data.event.message}`).sort()).toEqual([
-        'new_group:payment failed',
-        'new_group:search index missing',
+      expect(hook.bodies.map((b) => `${b.data.reason}:${b.data.rule ?? ''}:${b.data.event.message}`).sort()).toEqual([
+        'new_group::payment failed',
+        'new_group::search index missing',
+        'rule:high error rate:search index missing',
       ]);
+      expect(hook.bodies.find((b) => b.data.rule)?.data.detail).toMatch(/^error rate 0\.\d+ \(\d+\/\d+\) in 60s$/);
+      // Everything is archived but what the sampler drops of the info events (errors counted before it).
       const archived = readJsonLines(join(dir, 'events.jsonl'));
-      expect(archived).toHaveLength(7);
+      expect(archived.filter((l) => l.severity === 'high')).toHaveLength(13);
     } finally {
       await service.shutdown();
       slack.close();
