@@ -24,6 +24,15 @@ export interface GroupSummary {
   /** Events per minute over the last 60 minutes, oldest first. */
   trend: number[];
   resolved_at?: string;
+  /** An ignored group's condition: it reopens, and alerts `escalating`, at this count, this many distinct users or this time, whichever comes first. */
+  ignored_until?: { count?: number; users?: number; time?: string };
+}
+
+/** What an ignored group waits for: this many more events, this many more distinct users, or a time (ms); the first reached reopens it. */
+export interface IgnoreCondition {
+  events?: number;
+  users?: number;
+  until?: number;
 }
 
 export interface GroupDetail extends GroupSummary {
@@ -80,8 +89,10 @@ export interface GroupReader {
   get(fingerprint: string): GroupDetail | undefined;
   metrics(rangeMs: number): DashboardMetrics;
   stats(): GroupStoreStats;
-  /** False when the group is unknown or already in that status. */
+  /** False when the group is unknown or already in that status. `ignored` here is until reopened. */
   setStatus(fingerprint: string, status: GroupStatus, at?: number, inVersion?: string): boolean;
+  /** Ignores a group until the condition is reached (none given: until reopened); false when the group is unknown. */
+  ignore(fingerprint: string, until?: IgnoreCondition, at?: number): boolean;
   /** Deletes every group and its history. */
   clear(): void;
   /** Deletes expired groups and old history now; returns how many groups went. */

@@ -12,7 +12,7 @@ import type { AlertState } from './alert-state.ts';
 import type { Group } from './group-store.ts';
 import { ReleaseOrder } from './release-order.ts';
 
-export type AlertReason = 'regression' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity' | 'rule';
+export type AlertReason = 'regression' | 'escalating' | 'new_group' | 'threshold' | 'window' | 'users' | 'severity' | 'rule';
 
 export interface AlertPolicyOptions {
   /** Alert on a group's first event. */
@@ -51,6 +51,8 @@ export interface AlertDecision {
 /** What the policy is told of one event, after its group counted it. */
 export interface AlertEvent extends RuleEvent {
   severity: Severity;
+  /** This event reached its ignored group's ignore-until condition (the group is unresolved again). */
+  escalated?: boolean;
 }
 
 /**
@@ -122,6 +124,7 @@ export class AlertPolicy {
           : this.#fire(a, e.time, h.decision, h.rule.actionIntervalMs, `rule:${h.rule.name}`);
       if (fired) return fired;
     }
+    if (e.escalated) return this.#fire(a, e.time, { reason: 'escalating' }, 0);
     if (e.regressed && o.regression) return this.#fire(a, e.time, { reason: 'regression' }, 0);
     if (e.isNew && o.newGroup) return this.#fire(a, e.time, { reason: 'new_group' }, 0);
     const cooldown = o.cooldownMs;

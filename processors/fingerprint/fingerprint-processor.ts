@@ -85,7 +85,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
     record.setAttribute(A.ATTR_FINGERPRINT, fingerprint);
     record.setAttribute(A.ATTR_GROUP_COUNT, (before?.count ?? 0) + 1);
     const title = (type ? `${type}: ${normalized}` : normalized).slice(0, MAX_TITLE) || '(no message)';
-    const { group, isNew } = this.#store.observe({
+    const { group, isNew, escalated } = this.#store.observe({
       fingerprint,
       title,
       type,
@@ -99,7 +99,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
       time,
       event: () => toEventJson(record),
     });
-    const decision = this.#policy.decide(group, { record, isNew, regressed, isError, severity, user, time });
+    const decision = this.#policy.decide(group, { record, isNew, regressed, escalated, isError, severity, user, time });
     if (decision) {
       record.setAttribute(A.ATTR_ALERT_REASON, decision.reason);
       if (decision.detail) record.setAttribute(A.ATTR_ALERT_DETAIL, decision.detail);

@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { EventJson } from '../../model/event-json.ts';
 import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
 import type { Severity } from '../../model/severity.ts';
-import { MINUTE } from './group-schema.ts';
+import { ignoreTargets, MINUTE } from './group-schema.ts';
 
 /**
  * What the dashboard and the SDK's groups API read: lists, one group, metrics over a range, from
@@ -86,6 +86,13 @@ export class GroupQueries {
       if (r.component) summary.component = r.component as string;
       if (r.category) summary.category = r.category as string;
       if (r.status === 'resolved') summary.resolved_at = new Date(Number(r.status_at)).toISOString();
+      const until = ignoreTargets(r);
+      if (until) {
+        summary.ignored_until = {};
+        if (until.count !== undefined) summary.ignored_until.count = until.count;
+        if (until.users !== undefined) summary.ignored_until.users = until.users;
+        if (until.time !== undefined) summary.ignored_until.time = new Date(until.time).toISOString();
+      }
       return summary;
     });
   }

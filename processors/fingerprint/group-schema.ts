@@ -12,15 +12,40 @@ export const RECENT_EVENTS = 10;
 
 const TABLES = ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes'];
 
+/**
+ * An ignored group's condition, last in the groups row (null when none): the count and distinct
+ * users at which it reopens, and the time (ms) after which its next event reopens it.
+ */
+const IGNORE_COLUMNS = ['ignore_count INTEGER', 'ignore_users INTEGER', 'ignore_until INTEGER'];
+
+/** An ignore condition made absolute when set: the first target reached ends it (group-store.ts, reached()). */
+export interface IgnoreTargets {
+  count?: number;
+  users?: number;
+  time?: number;
+}
+
+/** An ignored group's targets from its row; undefined when it has none. */
+export function ignoreTargets(r: Record<string, unknown>): IgnoreTargets | undefined {
+  if (r.status !== 'ignored' || (r.ignore_count == null && r.ignore_users == null && r.ignore_until == null)) return undefined;
+  const t: IgnoreTargets = {};
+  if (r.ignore_count != null) t.count = Number(r.ignore_count);
+  if (r.ignore_users != null) t.users = Number(r.ignore_users);
+  if (r.ignore_until != null) t.time = Number(r.ignore_until);
+  return t;
+}
+
 /** Creates the tables a file lacks, converting an older file first. */
 export function createSchema(db: DatabaseSync): void {
   migrateEvents(db);
+  migrateIgnore(db);
   db.exec(`
     CREATE TABLE IF NOT EXISTS groups (
       fingerprint TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, message TEXT NOT NULL, component TEXT,
       category TEXT, severity TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,
       last_seen INTEGER NOT NULL, status TEXT NOT NULL, status_at INTEGER NOT NULL, opened_at INTEGER NOT NULL,
-      resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0);
+      resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0,
+      ${IGNORE_COLUMNS.join(', ')});
     CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
     CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS});
     -- Only error events are read by time (the dashboard's recent errors): a partial index spares
@@ -37,19 +62,16 @@ export function createSchema(db: DatabaseSync): void {
 }
 
 /**
- * Deletes the groups last seen before `groupsBefore` with their events, and the minute counts,
- * totals and users older than `historyBefore`, in one transaction; returns how many groups went.
+ * Deletes the groups last seen before `groupsBefore` with their events and status changes, and
+ * the minute counts, totals and users older than `historyBefore`, in one transaction; returns how
+ * many groups went.
  */
 export function deleteBefore(db: DatabaseSync, groupsBefore: number, historyBefore: number): number {
   const old = db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(groupsBefore) as { fingerprint: string }[];
   db.exec('BEGIN');
   try {
-    const delGroup = db.prepare('DELETE FROM groups WHERE fingerprint = ?');
-    const delEvents = db.prepare('DELETE FROM events WHERE fingerprint = ?');
-    for (const { fingerprint } of old) {
-      delGroup.run(fingerprint);
-      delEvents.run(fingerprint);
-    }
+    const deletes = ['groups', 'events', 'status_changes'].map((table) => db.prepare(`DELETE FROM ${table} WHERE fingerprint = ?`));
+    for (const { fingerprint } of old) for (const d of deletes) d.run(fingerprint);
     const horizon = Math.floor(historyBefore / MINUTE);
     db.prepare('DELETE FROM minutes WHERE minute < ?').run(horizon);
     db.prepare('DELETE FROM totals WHERE minute < ?').run(horizon);
@@ -107,4 +129,12 @@ function migrateEvents(db: DatabaseSync): void {
     db.exec('ROLLBACK');
     throw error;
   }
+}
+
+/** Files from before ignore-until get its columns (null: no condition), appended as a new file has them. */
+function migrateIgnore(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(groups)').all() as { name: string }[];
+  if (columns.length === 0) return;
+  for (const column of IGNORE_COLUMNS)
+    if (!columns.some((c) => c.name === column.split(' ')[0])) db.exec(`ALTER TABLE groups ADD COLUMN ${column}`);
 }

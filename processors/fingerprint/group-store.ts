@@ -8,13 +8,14 @@ import type {
   GroupStatus,
   GroupStoreStats,
   GroupSummary,
+  IgnoreCondition,
 } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { type AlertState, newAlertState } from './alert-state.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { GroupQueries } from './group-queries.ts';
-import { createSchema, deleteAll, deleteBefore, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
+import { createSchema, deleteAll, deleteBefore, type IgnoreTargets, ignoreTargets, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
 import { CONNECTION_PRAGMAS, type WriteBatch } from './group-writer.ts';
 import { GroupWriterChannel } from './group-writer-channel.ts';
 import { UserCounter } from './user-counter.ts';
@@ -63,6 +64,8 @@ export interface Group {
   resolvedInVersion?: string;
   lastVersion?: string;
   users: UserCounter;
+  /** While ignored until a condition: the count, distinct users and time (ms) at which the group reopens. */
+  ignoreUntil?: IgnoreTargets;
   /** Alert state, kept in memory only. */
   alert: AlertState;
   /** Writes not yet flushed (the store's own bookkeeping). */
@@ -155,8 +158,11 @@ export class GroupStore implements GroupReader {
     this.#sweeper = setInterval(() => this.sweep(), Math.min(this.#ttl, 60_000)).unref();
   }
 
-  /** Counts one record into its group; returns the group and whether it is new. */
-  observe(o: Observation): { group: Group; isNew: boolean } {
+  /**
+   * Counts one record into its group; returns the group, whether it is new, and whether this
+   * record ended an ignore-until (the group is unresolved again: the event alerts `escalating`).
+   */
+  observe(o: Observation): { group: Group; isNew: boolean; escalated: boolean } {
     let group = this.#lookup(o.fingerprint);
     const isNew = !group;
     if (!group) {
@@ -188,6 +194,15 @@ export class GroupStore implements GroupReader {
     if (o.version) group.lastVersion = o.version;
     if (o.user) group.users.add(o.user);
     this.#dirty.add(group.fingerprint);
+    const escalated = group.ignoreUntil !== undefined && group.status === 'ignored' && reached(group, group.ignoreUntil, o.time);
+    if (escalated) {
+      // Off the processing path's waits: the status change goes with the next batch.
+      group.ignoreUntil = undefined;
+      group.status = 'unresolved';
+      group.statusAt = o.time;
+      group.openedAt = o.time;
+      this.#pendingStatus.push({ fingerprint: group.fingerprint, status: 'unresolved', at: o.time, openedAt: o.time });
+    }
     const pending = group.pending as PendingWrites;
     const recent = (pending.events ??= []);
     if (recent.length >= RECENT_EVENTS) recent.shift();
@@ -210,19 +225,47 @@ export class GroupStore implements GroupReader {
     } else this.#pendingTotals.set(minute, { events: 1, errors: o.isError ? 1 : 0 });
     if (o.user && o.isError) this.#pendingUsers.set(o.user, o.time);
     if (this.#pendingEventCount > 20_000 || this.#pendingMinutes.length > 20_000) this.#post();
-    this.#emit(group.fingerprint, isNew ? 'new' : 'update');
-    return { group, isNew };
+    this.#emit(group.fingerprint, isNew ? 'new' : escalated ? 'status' : 'update');
+    return { group, isNew, escalated };
   }
 
   /**
-   * Changes a group's status (resolve, reopen, ignore); false when the group is unknown. A resolve
-   * records the release the fix is in: `inVersion`, else the last version seen (regressions from
-   * older releases are not regressions).
+   * Changes a group's status (resolve, reopen, ignore until reopened); false when the group is
+   * unknown. A resolve records the release the fix is in: `inVersion`, else the last version seen
+   * (regressions from older releases are not regressions).
    */
   setStatus(fingerprint: string, status: GroupStatus, at = Date.now(), inVersion?: string): boolean {
+    if (status === 'ignored') return this.ignore(fingerprint, {}, at);
+    return this.#setStatus(fingerprint, status, at, inVersion);
+  }
+
+  /**
+   * Ignores a group until this many more events, this many more distinct users or a time, the
+   * first reached (none given: until reopened); false when the group is unknown. Ignoring an
+   * ignored group replaces its condition.
+   */
+  ignore(fingerprint: string, until: IgnoreCondition = {}, at = Date.now()): boolean {
     const group = this.#lookup(fingerprint);
     if (!group) return false;
-    if (group.status === status && (status !== 'resolved' || inVersion === undefined || inVersion === group.resolvedInVersion)) return true;
+    const targets: IgnoreTargets = {};
+    if (until.events !== undefined) targets.count = group.count + until.events;
+    if (until.users !== undefined) targets.users = group.users.count + until.users;
+    if (until.until !== undefined) targets.time = until.until;
+    group.ignoreUntil = Object.keys(targets).length > 0 ? targets : undefined;
+    return this.#setStatus(fingerprint, 'ignored', at);
+  }
+
+  #setStatus(fingerprint: string, status: GroupStatus, at: number, inVersion?: string): boolean {
+    const group = this.#lookup(fingerprint);
+    if (!group) return false;
+    // Ignoring again may change the condition: it is written whatever the status was.
+    if (
+      group.status === status &&
+      status !== 'ignored' &&
+      (status !== 'resolved' || inVersion === undefined || inVersion === group.resolvedInVersion)
+    )
+      return true;
+    if (status !== 'ignored') group.ignoreUntil = undefined;
     if (status === 'resolved') group.resolvedInVersion = inVersion ?? group.lastVersion;
     if (group.status !== status) {
       // Re-resolving only to name the release adds no status change (MTTR counts each resolution once).
@@ -342,6 +385,9 @@ export class GroupStore implements GroupReader {
           grp.lastVersion ?? null,
           grp.users.serialize(),
           grp.users.count,
+          grp.ignoreUntil?.count ?? null,
+          grp.ignoreUntil?.users ?? null,
+          grp.ignoreUntil?.time ?? null,
         );
       }
       for (const x of this.#pendingMinutes) m.push(x.minute, x.fingerprint, x.count, x.errors);
@@ -470,6 +516,16 @@ function rowToGroup(r: Record<string, unknown>): Group {
     resolvedInVersion: (r.resolved_in_version as string | null) ?? undefined,
     lastVersion: (r.last_version as string | null) ?? undefined,
     users: UserCounter.restore(r.users as string | null),
+    ignoreUntil: ignoreTargets(r),
     alert: newAlertState(),
   };
+}
+
+/** Whether an ignored group's condition holds once it has counted an event of `time`: the first target reached ends it. */
+function reached(group: Group, t: IgnoreTargets, time: number): boolean {
+  return (
+    (t.count !== undefined && group.count >= t.count) ||
+    (t.users !== undefined && group.users.count >= t.users) ||
+    (t.time !== undefined && time >= t.time)
+  );
 }

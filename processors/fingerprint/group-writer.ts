@@ -8,7 +8,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-/** Rows flattened into arrays of primitives (cheap to post): `g` 17 values a group, `e` 6 an event, `m` 4, `t` 3, `u` 2, `s` 4. */
+/** Rows flattened into arrays of primitives (cheap to post): `g` 20 values a group, `e` 6 an event, `m` 4, `t` 3, `u` 2, `s` 4. */
 export interface WriteBatch {
   g: (string | number | null)[];
   e: (string | number)[];
@@ -37,12 +37,13 @@ export type WriteStatements = Record<'group' | 'event' | 'minute' | 'total' | 'u
 export function prepareWrites(db: DatabaseSync): WriteStatements {
   const p = (sql: string) => db.prepare(sql);
   return {
-    group: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    group: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT(fingerprint) DO UPDATE SET title=excluded.title, type=excluded.type, message=excluded.message,
         component=excluded.component, category=excluded.category, severity=excluded.severity, count=excluded.count,
         first_seen=excluded.first_seen, last_seen=excluded.last_seen, status=excluded.status, status_at=excluded.status_at,
         opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
-        users=excluded.users, user_count=excluded.user_count`),
+        users=excluded.users, user_count=excluded.user_count, ignore_count=excluded.ignore_count,
+        ignore_users=excluded.ignore_users, ignore_until=excluded.ignore_until`),
     event: p(
       'INSERT INTO events VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, slot) DO UPDATE SET seq=excluded.seq, time=excluded.time, is_error=excluded.is_error, json=excluded.json',
     ),
@@ -62,7 +63,7 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
   db.exec('BEGIN');
   try {
     const { g, e, m, t, u } = b;
-    for (let i = 0; i < g.length; i += 17)
+    for (let i = 0; i < g.length; i += 20)
       s.group.run(
         g[i],
         g[i + 1],
@@ -81,6 +82,9 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
         g[i + 14],
         g[i + 15],
         g[i + 16],
+        g[i + 17],
+        g[i + 18],
+        g[i + 19],
       );
     for (let i = 0; i < e.length; i += 6) s.event.run(e[i], e[i + 1], e[i + 2], e[i + 3], e[i + 4], e[i + 5]);
     for (let i = 0; i < m.length; i += 4) s.minute.run(m[i], m[i + 1], m[i + 2], m[i + 3]);
