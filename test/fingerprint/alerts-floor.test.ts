@@ -2,7 +2,7 @@
 // the groups below it are still counted.
 import { describe, expect, it } from 'vitest';
 import { defaultRegistry } from '../../cli/components.ts';
-import { GROUPS } from '../../model/groups.ts';
+import { GROUPS, type IgnoreCondition } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { DEFAULT_CONFIG_PATH } from '../../pipeline/config/load-config.ts';
 import { resolveConfig } from '../../pipeline/config/service-config.ts';
@@ -35,6 +35,8 @@ interface Step {
   time?: number;
   /** Resolve the group (in this version) before this event. */
   resolveIn?: string;
+  /** Ignore the group until this, before this event. */
+  ignore?: IgnoreCondition;
 }
 
 /** Feeds events of one group through a store and a policy, as the processor does; returns the reasons raised. */
@@ -45,6 +47,7 @@ function run(options: Partial<AlertPolicyOptions>, steps: Step[]): { reasons: st
   steps.forEach((s, i) => {
     const time = s.time ?? T0 + i * 1000;
     if (s.resolveIn) store.setStatus('grp', 'resolved', time - 1, s.resolveIn);
+    if (s.ignore) store.ignore('grp', s.ignore, time - 1);
     const severity = s.severity ?? 'high';
     const o: Observation = {
       fingerprint: 'grp',
@@ -60,8 +63,8 @@ function run(options: Partial<AlertPolicyOptions>, steps: Step[]): { reasons: st
     const before = store.peek('grp');
     const regressed = before !== undefined && policy.isRegression(before, o.version);
     if (regressed) store.setStatus('grp', 'unresolved', time);
-    const { group, isNew } = store.observe(o);
-    const d = policy.decide(group, { isNew, regressed, severity, user: o.user, time });
+    const { group, isNew, escalated } = store.observe(o);
+    const d = policy.decide(group, { isNew, regressed, escalated, severity, user: o.user, time });
     if (d) reasons.push(d.reason);
   });
   return { reasons, store };
@@ -84,6 +87,8 @@ const REASONS: [string, Partial<AlertPolicyOptions>, (s: Severity) => Step[]][] 
       { severity: s, version: '1.1.0', resolveIn: '1.0.0' },
     ],
   ],
+  // Ignored until 2 more events: the second of them reopens the group.
+  ['escalating', {}, (s) => [{ severity: s }, { severity: s, ignore: { events: 2 } }, { severity: s }]],
 ];
 
 describe('the severity floor', () => {
