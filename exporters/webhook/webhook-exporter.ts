@@ -7,7 +7,7 @@ import type { Counter, Telemetry } from '../../model/telemetry.ts';
 import type { Description } from '../../pipeline/component.ts';
 import { untraced } from '../../pipeline/untraced.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { type PayloadFormat, renderBody } from './payload.ts';
+import { isChatFormat, type PayloadFormat, renderBody } from './payload.ts';
 import { secretKey, sign } from './signature.ts';
 import { type Notification, Spool } from './spool.ts';
 
@@ -18,6 +18,8 @@ export interface WebhookExporterOptions {
   /** `whsec_<base64>`; empty sends unsigned. */
   secret?: string;
   format: PayloadFormat;
+  /** The dashboard as readers reach it: chat messages link to the group there. */
+  dashboardUrl?: string;
   headers: Record<string, string>;
   /** Connect, headers and body timeouts of one attempt. */
   timeoutMs: number;
@@ -44,13 +46,15 @@ type Outcome =
   | { kind: 'gone' };
 
 /**
- * Notifications to a webhook, signed per Standard Webhooks. `export` writes each record to the
+ * Notifications to a webhook: signed per Standard Webhooks (format `standard`, `plain`), or plain
+ * JSON for a chat service (`slack`, `discord`, `teams`). `export` writes each record to the
  * spool and calls back: from then on the exporter owns delivery, with retries, backoff with jitter,
  * `Retry-After`, and a circuit breaker. A restart delivers what the spool still holds.
  */
 export class WebhookExporter implements LogRecordExporter {
   readonly #o: WebhookExporterOptions;
   readonly #key: Buffer | undefined;
+  readonly #standardHeaders: boolean;
   readonly #pool: Pool;
   readonly #path: string;
   readonly #spool: Spool;
@@ -65,7 +69,9 @@ export class WebhookExporter implements LogRecordExporter {
 
   constructor(options: WebhookExporterOptions) {
     this.#o = options;
-    this.#key = options.secret ? secretKey(options.secret) : undefined;
+    // Chat services verify no signature: their formats go without the Standard Webhooks headers.
+    this.#standardHeaders = !isChatFormat(options.format);
+    this.#key = options.secret && this.#standardHeaders ? secretKey(options.secret) : undefined;
     const url = new URL(options.endpoint);
     this.#path = `${url.pathname}${url.search}`;
     this.#pool = new Pool(url.origin, {
@@ -111,7 +117,7 @@ export class WebhookExporter implements LogRecordExporter {
         }
         const n: Notification = {
           id: `msg_${randomUUID()}`,
-          body: renderBody(this.#o.format, r, now),
+          body: renderBody(this.#o.format, r, now, { dashboardUrl: this.#o.dashboardUrl }),
           createdAt: now.getTime(),
           attempts: 0,
         };
@@ -208,22 +214,27 @@ export class WebhookExporter implements LogRecordExporter {
 
   async #send(p: Pending): Promise<Outcome> {
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
-      ...this.#o.headers,
-      'content-type': 'application/json',
-      'user-agent': 'unitrack-webhook',
-      'webhook-id': p.id,
-      'webhook-timestamp': String(timestamp),
-    };
+    const headers: Record<string, string> = { ...this.#o.headers, 'content-type': 'application/json', 'user-agent': 'unitrack-webhook' };
+    if (this.#standardHeaders) {
+      headers['webhook-id'] = p.id;
+      headers['webhook-timestamp'] = String(timestamp);
+    }
     if (this.#key) headers['webhook-signature'] = sign(this.#key, p.id, timestamp, p.body);
     try {
       // Runs from the exporter's own timers, in whatever context scheduled them: never the app's traffic.
       const res = await untraced(() => this.#pool.request({ path: this.#path, method: 'POST', headers, body: p.body }));
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       const s = res.statusCode;
+      // A 429 may say when to come back in its body too (Discord's `retry_after`); others are drained unread.
+      let text: string | undefined;
+      if (s === 429) text = await readText(res.body, 64 * 1024);
+      else await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       if (s >= 200 && s < 300) return { kind: 'delivered' };
       if (s === 410) return { kind: 'gone' };
-      if (s === 408 || s === 429 || s >= 500) return { kind: 'retry', afterMs: retryAfterMs(res.headers['retry-after']), why: `HTTP ${s}` };
+      if (s === 429) {
+        const after = [retryAfterMs(res.headers['retry-after']), retryAfterBodyMs(text)].filter((v) => v !== undefined);
+        return { kind: 'retry', afterMs: after.length ? Math.max(...after) : undefined, why: `HTTP ${s}` };
+      }
+      if (s === 408 || s >= 500) return { kind: 'retry', afterMs: retryAfterMs(res.headers['retry-after']), why: `HTTP ${s}` };
       return { kind: 'reject', why: `HTTP ${s}${s >= 300 && s < 400 ? ' (redirects are not followed)' : ''}` };
     } catch (error) {
       return { kind: 'retry', why: (error as Error).message };
@@ -275,4 +286,30 @@ export function retryAfterMs(value: string | string[] | undefined): number | und
   const seconds = Number(v);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(v) - Date.now();
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
+}
+
+/** Discord's 429 body `{"retry_after": <seconds, a float>, …}`, in milliseconds; capped at an hour. */
+export function retryAfterBodyMs(text: string | undefined): number | undefined {
+  if (!text?.includes('retry_after')) return undefined;
+  try {
+    const seconds = (JSON.parse(text as string) as { retry_after?: unknown }).retry_after;
+    return typeof seconds === 'number' && Number.isFinite(seconds) ? Math.min(Math.max(seconds * 1000, 0), 3_600_000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** At most `limit` bytes of a response body as text; the rest is discarded. */
+async function readText(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      if (size < limit) chunks.push(Buffer.from(chunk));
+      size += chunk.length;
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }

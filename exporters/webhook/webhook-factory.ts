@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ExporterFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
 import { checkWritableDirectory } from '../../pipeline/start-up.ts';
+import { isChatFormat } from './payload.ts';
 import { secretKey } from './signature.ts';
 import { WebhookExporter } from './webhook-exporter.ts';
 
@@ -27,8 +28,16 @@ export const webhookConfig = z.strictObject({
         return false;
       }
     }, 'must be whsec_ followed by at least 16 bytes of base64 (Standard Webhooks)'),
-  /** `standard` (unitrack.alert), `slack` (text + blocks) or `plain` (text + event). */
-  format: z.enum(['standard', 'slack', 'plain']).default('standard'),
+  /**
+   * `standard` (unitrack.alert, signed), `slack` (incoming webhook: text + Block Kit), `discord`
+   * (content + embed), `teams` (Workflows webhook: an Adaptive Card), or `plain` (text + event, signed).
+   */
+  format: z.enum(['standard', 'slack', 'discord', 'teams', 'plain']).default('standard'),
+  /** The dashboard as readers reach it (`https://unitrack.example.com`): chat messages link to the group there. */
+  dashboard_url: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), 'must be an http(s) URL, or empty for no links'),
   headers: z.record(z.string(), z.string()).default({}),
   /** Connect, headers and body timeout of one attempt. */
   timeout: duration.prefault('15s'),
@@ -75,6 +84,8 @@ export const webhookFactory: ExporterFactory<typeof webhookConfig> = {
         describe: () => ({ notes: ['no endpoint set: notifications are counted and skipped'] }),
       };
     }
+    if (config.secret && isChatFormat(config.format))
+      diag.warn(`unitrack: ${id} sends format ${config.format} unsigned; the secret is ignored (chat services verify no signature)`);
     const spoolDirectory = config.spool.directory ?? join(host.dataDir, 'webhook-spool', id.replace('/', '_'));
     // The spool is opened (and read) as the exporter is created: check it first, so a failure names the directory.
     checkWritableDirectory(spoolDirectory);
@@ -83,6 +94,7 @@ export const webhookFactory: ExporterFactory<typeof webhookConfig> = {
       endpoint: config.endpoint,
       secret: config.secret || undefined,
       format: config.format,
+      dashboardUrl: config.dashboard_url || undefined,
       headers: config.headers,
       timeoutMs: config.timeout,
       retry: {
