@@ -67,10 +67,12 @@ export class AlertPolicy {
   readonly #rules: readonly AlertRule[];
   /** The windows and clocks of the rules over the whole stream (a group rule's are on each group). */
   readonly #stream = new Map<AlertRule, StreamRuleState>();
-  readonly #releases = new ReleaseOrder();
+  readonly #releases: ReleaseOrder;
 
-  constructor(options: AlertPolicyOptions) {
+  /** `releases`: the group store's order of releases (kept in its file); a fresh one otherwise. */
+  constructor(options: AlertPolicyOptions, releases = new ReleaseOrder()) {
     this.#o = options;
+    this.#releases = releases;
     this.#rules = options.rules ?? [];
     for (const rule of this.#rules) if (rule.scope === 'all') this.#stream.set(rule, new StreamRuleState(rule));
   }
@@ -78,7 +80,7 @@ export class AlertPolicy {
   /**
    * Records the event's release (first sight orders releases that are not semver) and says whether
    * the event reopens its resolved group: not when it comes from a release older than the fix. A
-   * release it cannot order (no version, or the fix's release unknown since a restart) reopens it.
+   * release it cannot order (no version, or the fix's release not in the order) reopens it.
    */
   isRegression(group: Group | undefined, version: string | undefined): boolean {
     if (version) this.#releases.see(version);

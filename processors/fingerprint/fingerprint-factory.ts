@@ -152,7 +152,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
     // Throws a StartError naming the file when it cannot be opened: the collector does not start.
     const store = acquireGroupStore(groupStoreOptions(config, path));
     if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
-    const policy = new AlertPolicy(alertPolicyOptions(config));
+    const policy = new AlertPolicy(alertPolicyOptions(config), store.releases);
     const processor = new FingerprintProcessor({
       next,
       store,

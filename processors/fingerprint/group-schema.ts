@@ -58,6 +58,9 @@ export function createSchema(db: DatabaseSync): void {
     CREATE TABLE IF NOT EXISTS users (user TEXT PRIMARY KEY, last_seen INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS status_changes (fingerprint TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL, opened_at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS status_fp ON status_changes(fingerprint);
+    -- Releases (service.version) in the order first seen: regressions order non-semver versions by it.
+    -- Not deleted with the groups: the order of releases stays true.
+    CREATE TABLE IF NOT EXISTS releases (version TEXT PRIMARY KEY, seq INTEGER NOT NULL);
   `);
 }
 

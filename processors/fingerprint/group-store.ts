@@ -18,6 +18,7 @@ import { GroupQueries } from './group-queries.ts';
 import { createSchema, deleteAll, deleteBefore, type IgnoreTargets, ignoreTargets, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
 import { CONNECTION_PRAGMAS, type WriteBatch } from './group-writer.ts';
 import { GroupWriterChannel } from './group-writer-channel.ts';
+import { MAX_RELEASES, ReleaseOrder, type ReleaseSeen } from './release-order.ts';
 import { UserCounter } from './user-counter.ts';
 
 export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
@@ -118,6 +119,10 @@ export class GroupStore implements GroupReader {
   readonly #pendingTotals = new Map<number, { events: number; errors: number }>();
   readonly #pendingUsers = new Map<string, number>();
   #pendingStatus: { fingerprint: string; status: GroupStatus; at: number; openedAt: number }[] = [];
+  /** Releases first seen since the last flush: version, seq. */
+  #pendingReleases: (string | number)[] = [];
+  /** Releases in the order first seen, kept in the file across restarts (regressions order non-semver versions by it). */
+  readonly releases: ReleaseOrder;
   readonly #listeners = new Set<Listener>();
   readonly #timer: NodeJS.Timeout;
   readonly #sweeper: NodeJS.Timeout;
@@ -151,6 +156,9 @@ export class GroupStore implements GroupReader {
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
     this.#queries = new GroupQueries(this.#db, this.#s.getGroup);
     this.#writer = new GroupWriterChannel(options.path, this.#db);
+    const known = this.#db.prepare(`SELECT version, seq FROM releases ORDER BY seq DESC LIMIT ${MAX_RELEASES}`).all();
+    const seen = known.reverse().map((r): ReleaseSeen => ({ version: String(r.version), seq: Number(r.seq) }));
+    this.releases = new ReleaseOrder(seen, (version, seq) => this.#pendingReleases.push(version, seq));
     this.#onDisk = new BloomFilter();
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
@@ -350,8 +358,15 @@ export class GroupStore implements GroupReader {
   /** Hands everything pending to the writer as one batch (one transaction); does not wait for a worker. */
   #post(): void {
     if (this.#closed) return;
-    if (!this.#dirty.size && !this.#pendingMinutes.length && !this.#pendingStatus.length && !this.#pendingTotals.size) return;
-    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [] };
+    if (
+      !this.#dirty.size &&
+      !this.#pendingMinutes.length &&
+      !this.#pendingStatus.length &&
+      !this.#pendingTotals.size &&
+      !this.#pendingReleases.length
+    )
+      return;
+    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [], r: this.#pendingReleases };
     try {
       const { g, e, m } = b;
       for (const fp of this.#dirty) {
@@ -401,6 +416,7 @@ export class GroupStore implements GroupReader {
       this.#pendingTotals.clear();
       this.#pendingUsers.clear();
       this.#pendingStatus = [];
+      this.#pendingReleases = [];
     }
     this.#writer.post(b);
   }

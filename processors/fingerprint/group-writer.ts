@@ -16,6 +16,8 @@ export interface WriteBatch {
   t: number[];
   u: (string | number)[];
   s: (string | number)[];
+  /** Releases first seen: version, seq (2 values each). */
+  r: (string | number)[];
 }
 
 /** Int32 slots of the shared state. */
@@ -32,7 +34,7 @@ export const CONNECTION_PRAGMAS = `
   -- keyed by fingerprint, and a flush of thousands of them otherwise spills and re-reads pages.
   PRAGMA cache_size = -16384;`;
 
-export type WriteStatements = Record<'group' | 'event' | 'minute' | 'total' | 'user' | 'status', StatementSync>;
+export type WriteStatements = Record<'group' | 'event' | 'minute' | 'total' | 'user' | 'status' | 'release', StatementSync>;
 
 export function prepareWrites(db: DatabaseSync): WriteStatements {
   const p = (sql: string) => db.prepare(sql);
@@ -55,6 +57,7 @@ export function prepareWrites(db: DatabaseSync): WriteStatements {
     ),
     user: p('INSERT INTO users VALUES (?,?) ON CONFLICT(user) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)'),
     status: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
+    release: p('INSERT OR IGNORE INTO releases VALUES (?,?)'),
   };
 }
 
@@ -91,6 +94,7 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
     for (let i = 0; i < t.length; i += 3) s.total.run(t[i], t[i + 1], t[i + 2]);
     for (let i = 0; i < u.length; i += 2) s.user.run(u[i], u[i + 1]);
     for (let i = 0; i < b.s.length; i += 4) s.status.run(b.s[i], b.s[i + 1], b.s[i + 2], b.s[i + 3]);
+    for (let i = 0; i < b.r.length; i += 2) s.release.run(b.r[i], b.r[i + 1]);
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');

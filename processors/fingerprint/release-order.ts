@@ -3,14 +3,20 @@
  * the one a group was resolved in does not reopen it. Dotted numeric versions compare as semver;
  * anything else (build numbers, git SHAs, dates) by when each release was first seen, never as
  * strings: mis-ordering them is what gives Sentry its false regressions (getsentry/sentry#88976).
- * The first-seen order is kept in memory: after a restart, a release seen only before it is unknown.
+ * The group store keeps the order in its file (the releases table), so it survives a restart.
  */
 
 /** `1.2`, `v1.2.3`, `1.2.3.4`, `1.2.3-rc.1+build.5`: at least major.minor. */
 const SEMVER = /^v?(\d+(?:\.\d+)+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]*)?$/;
 
 /** Releases remembered; past this the first seen are forgotten (and compare as unknown). */
-const MAX_RELEASES = 10_000;
+export const MAX_RELEASES = 10_000;
+
+/** A release and its place in the order first seen. */
+export interface ReleaseSeen {
+  version: string;
+  seq: number;
+}
 
 /** Semver precedence of two dotted numeric versions (missing parts are 0; build metadata ignored); undefined unless both are. */
 export function compareVersions(a: string, b: string): number | undefined {
@@ -48,12 +54,24 @@ function comparePrerelease(a: string | undefined, b: string | undefined): number
 export class ReleaseOrder {
   readonly #seen = new Map<string, number>();
   #next = 0;
+  readonly #onNew: ((version: string, seq: number) => void) | undefined;
+
+  /** `known`: releases seen before, oldest first; `onNew` is told of each release at its first sight (to keep it). */
+  constructor(known: Iterable<ReleaseSeen> = [], onNew?: (version: string, seq: number) => void) {
+    for (const { version, seq } of known) {
+      this.#seen.set(version, seq);
+      if (seq >= this.#next) this.#next = seq + 1;
+    }
+    this.#onNew = onNew;
+  }
 
   /** Records a release at its first sight. */
   see(version: string): void {
     if (this.#seen.has(version)) return;
-    this.#seen.set(version, this.#next++);
+    const seq = this.#next++;
+    this.#seen.set(version, seq);
     if (this.#seen.size > MAX_RELEASES) this.#seen.delete(this.#seen.keys().next().value as string);
+    this.#onNew?.(version, seq);
   }
 
   /** Newer (1), the same (0) or older (-1): as semver when both are, else by first sight; undefined when a release is unknown. */

@@ -51,10 +51,10 @@ export function record(e: Ev, time: number): PipelineRecord {
 }
 
 /** A processor with `alerts` over the quiet defaults; `feed` returns one label a record: `reason[:rule]` or ''. */
-export function alerting(alerts: Record<string, unknown>) {
+export function alerting(alerts: Record<string, unknown>, storePath = ':memory:') {
   const host = testHost();
   const out = new Collect();
-  const config = fingerprintConfig.parse({ store: { path: ':memory:' }, alerts: { ...QUIET, ...alerts } });
+  const config = fingerprintConfig.parse({ store: { path: storePath }, alerts: { ...QUIET, ...alerts } });
   const processor = fingerprintFactory.create({ id: 'fingerprint', config, host }, out) as FingerprintProcessor;
   let t = T0 - 1000;
   return {

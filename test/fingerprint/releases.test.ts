@@ -1,10 +1,13 @@
 // Regressions respect releases (service.version): an event from a release older than the one a
 // group was resolved in does not reopen it. Semver compares as semver; build numbers, git SHAs and
 // dates by when each release was first seen, never as strings.
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GROUPS } from '../../model/groups.ts';
 import type { GroupStore } from '../../processors/fingerprint/group-store.ts';
 import { compareVersions, ReleaseOrder } from '../../processors/fingerprint/release-order.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import { alerting } from './alert-harness.ts';
 
 describe('compareVersions (semver precedence)', () => {
@@ -88,6 +91,31 @@ describe('regressions through the fingerprint processor', () => {
   it('a SHA starting with digits is not read as a number', () => {
     // The old comparison read "7f3a1c2" as 7 (newer than 2.0.0) and reopened the group.
     expect(scenario(['7f3a1c2', '2.0.0'], '2.0.0', ['7f3a1c2'])).toEqual(['']);
+  });
+
+  it('keeps the order of releases in the group store’s file, across a restart', async () => {
+    const path = join(tempDir(), 'groups.db');
+    const first = alerting({ regression: true }, path);
+    first.feed([{ version: 'f1e2d3c' }, { version: '0a1b2c3' }]);
+    const fp = first.records[0].attributes['unitrack.fingerprint'] as string;
+    (first.host.shared.get(GROUPS) as GroupStore).setStatus(fp, 'resolved', Date.now(), '0a1b2c3');
+    await first.close();
+
+    const second = alerting({ regression: true }, path);
+    open.push(second);
+    // f1e2d3c was first seen before the restart, before the fix's release: still older.
+    expect(second.feed([{ version: 'f1e2d3c' }, { version: 'f1e2d3c' }])).toEqual(['', '']);
+    expect(second.feed([{ version: 'c0ffee1' }])).toEqual(['regression']);
+    await second.close();
+    open.pop();
+    const db = new DatabaseSync(path);
+    expect(
+      db
+        .prepare('SELECT version FROM releases ORDER BY seq')
+        .all()
+        .map((r) => r.version),
+    ).toEqual(['f1e2d3c', '0a1b2c3', 'c0ffee1']);
+    db.close();
   });
 
   it('no version on the event, or none on the fix: a regression', () => {
