@@ -4,6 +4,8 @@ import {
   dashboardMetrics,
   dashboardStats,
   groupListOptions,
+  ignoreCondition,
+  ignoreGroupUntil,
   type MetricsRange,
   RANGE_ERROR,
   rangeMs,
@@ -41,7 +43,11 @@ export class GroupsUnavailableError extends Error {
   override name = 'GroupsUnavailableError';
 }
 
-/** `ignoreGroup`'s conditions, as the dashboard's `POST …/ignore` body names them (not supported yet). */
+/**
+ * `ignoreGroup`'s conditions, as the dashboard's `POST …/ignore` body names them: this many more
+ * events, this many more distinct users, or a time (a Date, or ISO 8601 text); the first reached
+ * reopens the group, and its event alerts with reason `escalating`.
+ */
 export interface IgnoreUntil {
   until_count?: number;
   until_users?: number;
@@ -127,19 +133,17 @@ export async function reopenGroup(fingerprint: string): Promise<GroupDetail | un
 }
 
 /**
- * `POST /api/groups/:fingerprint/ignore`: ignored until reopened. Conditions (`until_count`,
- * `until_users`, `until`) are not supported by the group store yet: giving one throws, rather than
- * ignoring the group for good.
+ * `POST /api/groups/:fingerprint/ignore`: ignored until `until` is reached (`until_count` more
+ * events, `until_users` more distinct users, or the time `until`, whichever comes first), else
+ * until reopenGroup(). Ignoring an ignored group replaces its condition. A condition that is not
+ * understood throws a TypeError.
  */
 export async function ignoreGroup(fingerprint: string, until?: IgnoreUntil): Promise<GroupDetail | undefined> {
   const fp = fingerprintOf('ignoreGroup()', fingerprint);
-  const given = until ? Object.keys(until).filter((k) => (until as Record<string, unknown>)[k] !== undefined) : [];
-  if (given.length)
-    throw new Error(
-      `unitrack: ignoreGroup(): ignoring until a condition (${given.join(', ')}) is not supported yet; ignoreGroup(fingerprint) ignores until reopenGroup()`,
-    );
+  const parsed = ignoreCondition(until);
+  if ('error' in parsed) throw new TypeError(`unitrack: ignoreGroup(): ${parsed.error}`);
   const { store } = await groupStore('ignoreGroup()');
-  return changeGroupStatus(store, fp, 'ignored');
+  return ignoreGroupUntil(store, fp, parsed.condition);
 }
 
 /** Deletes every group and its history (counts, trends, recent events, status changes). */

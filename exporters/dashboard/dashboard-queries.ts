@@ -7,6 +7,7 @@ import {
   type GroupReader,
   type GroupStatus,
   type GroupStoreStats,
+  type IgnoreCondition,
 } from '../../model/groups.ts';
 import type { Telemetry } from '../../model/telemetry.ts';
 import type { EventStore } from './event-store.ts';
@@ -89,7 +90,7 @@ export function dashboardStats(telemetry: Telemetry, groups: GroupReader | undef
   };
 }
 
-/** Resolves, reopens or ignores a group: its detail afterwards, undefined when the group is unknown. */
+/** Resolves, reopens or ignores a group (until reopened): its detail afterwards, undefined when the group is unknown. */
 export function changeGroupStatus(
   groups: GroupReader,
   fingerprint: string,
@@ -97,4 +98,43 @@ export function changeGroupStatus(
   inVersion?: string,
 ): GroupDetail | undefined {
   return groups.setStatus(fingerprint, status, Date.now(), inVersion) ? groups.get(fingerprint) : undefined;
+}
+
+const IGNORE_KEYS = ['until_count', 'until_users', 'until'];
+
+/**
+ * An ignore-until condition from untrusted input (the body of `POST …/ignore`, ignoreGroup()'s
+ * second argument): `until_count` more events, `until_users` more distinct users, a time `until`
+ * (ISO 8601, or a Date in-process) after now; any of them, the first reached ends it. Nothing
+ * given: until reopened. An error names what is wrong.
+ */
+export function ignoreCondition(raw: unknown, now = Date.now()): { condition: IgnoreCondition } | { error: string } {
+  if (raw === undefined || raw === null) return { condition: {} };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { error: 'the condition is an object: { until_count, until_users, until }' };
+  const given = raw as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((k) => !IGNORE_KEYS.includes(k));
+  if (unknown.length) return { error: `${unknown.join(', ')} not understood (until_count, until_users, until)` };
+  const condition: IgnoreCondition = {};
+  for (const [key, field] of [
+    ['until_count', 'events'],
+    ['until_users', 'users'],
+  ] as const) {
+    const v = given[key];
+    if (v == null) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) return { error: `${key} is a whole number above 0` };
+    condition[field] = v;
+  }
+  const until = given.until;
+  if (until != null) {
+    const time = until instanceof Date ? until.getTime() : typeof until === 'string' ? Date.parse(until) : Number.NaN;
+    if (!Number.isFinite(time)) return { error: 'until is a time (ISO 8601, such as 2026-12-01T18:00:00Z)' };
+    if (time <= now) return { error: 'until is in the past' };
+    condition.until = time;
+  }
+  return { condition };
+}
+
+/** Ignores a group until the condition: its detail afterwards, undefined when the group is unknown. */
+export function ignoreGroupUntil(groups: GroupReader, fingerprint: string, condition: IgnoreCondition): GroupDetail | undefined {
+  return groups.ignore(fingerprint, condition, Date.now()) ? groups.get(fingerprint) : undefined;
 }

@@ -9,7 +9,16 @@ import type { Counter } from '../../model/telemetry.ts';
 import type { Host } from '../../pipeline/component.ts';
 import { registerListeningPort } from '../../pipeline/listening-ports.ts';
 import { TOKEN_COOKIE, TokenAuth } from './auth.ts';
-import { changeGroupStatus, dashboardMetrics, dashboardStats, groupListOptions, RANGE_ERROR, rangeMs } from './dashboard-queries.ts';
+import {
+  changeGroupStatus,
+  dashboardMetrics,
+  dashboardStats,
+  groupListOptions,
+  ignoreCondition,
+  ignoreGroupUntil,
+  RANGE_ERROR,
+  rangeMs,
+} from './dashboard-queries.ts';
 import type { EventStore, StoredEvent } from './event-store.ts';
 import { RequestGuard } from './request-guard.ts';
 import type { StreamFilter, StreamHub } from './stream-hub.ts';
@@ -163,8 +172,9 @@ export class DashboardServer {
       const detail = this.#groups?.get(group[1]);
       return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
     }
+    if (group && method === 'POST' && group[2] === 'ignore') return void this.#ignore(req, res, group[1]);
     if (group && method === 'POST' && group[2]) {
-      const status: GroupStatus = group[2] === 'resolve' ? 'resolved' : group[2] === 'ignore' ? 'ignored' : 'unresolved';
+      const status: GroupStatus = group[2] === 'resolve' ? 'resolved' : 'unresolved';
       const groups = this.#groups;
       const detail = groups && changeGroupStatus(groups, group[1], status);
       return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
@@ -196,11 +206,8 @@ export class DashboardServer {
   }
 
   async #session(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-    let body = '';
-    for await (const c of req) {
-      body += c;
-      if (body.length > 4096) return this.#json(res, 413, { error: 'too large' });
-    }
+    const body = await smallBody(req);
+    if (body === undefined) return this.#json(res, 413, { error: 'too large' });
     let token: string | undefined;
     try {
       token = (JSON.parse(body) as { token?: string }).token;
@@ -219,6 +226,29 @@ export class DashboardServer {
         'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token ?? '')}; HttpOnly; SameSite=Strict; Path=/`,
       },
     );
+  }
+
+  /** `POST …/ignore`: an empty body ignores until reopened, else `{ until_count | until_users | until }` (dashboard-queries.ts). */
+  async #ignore(req: IncomingMessage, res: ServerResponse, fingerprint: string): Promise<unknown> {
+    try {
+      const body = await smallBody(req);
+      if (body === undefined) return this.#json(res, 413, { error: 'too large' });
+      let raw: unknown;
+      try {
+        raw = body.trim() === '' ? undefined : JSON.parse(body);
+      } catch {
+        return this.#json(res, 400, { error: 'send JSON: {"until_count": 10}, {"until_users": 10} or {"until": "2026-12-01T18:00:00Z"}' });
+      }
+      const parsed = ignoreCondition(raw);
+      if ('error' in parsed) return this.#json(res, 400, { error: parsed.error });
+      const groups = this.#groups;
+      const detail = groups && ignoreGroupUntil(groups, fingerprint, parsed.condition);
+      return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
+    } catch (error) {
+      // Off the route's try: a failure of the store is reported here.
+      this.#o.componentHost.reportError('dashboard', error);
+      if (!res.headersSent) this.#json(res, 500, { error: 'internal error' });
+    }
   }
 
   async #asset(res: ServerResponse, name: string): Promise<void> {
@@ -252,6 +282,16 @@ export class DashboardServer {
       })
       .end(json);
   }
+}
+
+/** A request body of at most 4 KiB (the API's JSON bodies are small); undefined when larger. */
+async function smallBody(req: IncomingMessage): Promise<string | undefined> {
+  let body = '';
+  for await (const c of req) {
+    body += c;
+    if (body.length > 4096) return undefined;
+  }
+  return body;
 }
 
 /** Stored events as a JSON array of `{id, …event}`, each event's stored text as it is (the JSON lines bytes). */
