@@ -133,16 +133,48 @@ async function loadOverview() {
 }
 
 // Issues
-async function setStatus(fingerprint, action) {
-  await api(`/api/groups/${fingerprint}/${action}`, { method: 'POST' });
+async function setStatus(fingerprint, action, body) {
+  const init = { method: 'POST' };
+  if (body) Object.assign(init, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  await api(`/api/groups/${fingerprint}/${action}`, init);
   route();
+}
+
+const HOUR = 3_600_000;
+/** Ignore until…: the body of POST /api/groups/:fingerprint/ignore for each choice (none: until reopened). */
+const IGNORE_CHOICES = [
+  ['until reopened', () => undefined],
+  ['for 1 hour', () => ({ until: new Date(Date.now() + HOUR).toISOString() })],
+  ['for 24 hours', () => ({ until: new Date(Date.now() + 24 * HOUR).toISOString() })],
+  ['until 10 more events', () => ({ until_count: 10 })],
+  ['until 10 more users', () => ({ until_users: 10 })],
+];
+
+function ignoreMenu(g) {
+  const menu = el('details', { class: 'menu' }, el('summary', {}, g.status === 'ignored' ? 'Ignore again' : 'Ignore'));
+  const choices = IGNORE_CHOICES.map(([label, body]) =>
+    el('button', { type: 'button', onclick: () => setStatus(g.fingerprint, 'ignore', body()) }, label),
+  );
+  menu.append(el('div', { class: 'menu-items', role: 'group', 'aria-label': 'Ignore' }, ...choices));
+  return menu;
+}
+
+/** What an ignored group waits for, in words ('' when it waits to be reopened). */
+function ignoredUntil(g) {
+  const u = g.ignored_until;
+  if (!u) return '';
+  const parts = [];
+  if (u.count !== undefined) parts.push(`${u.count} events`);
+  if (u.users !== undefined) parts.push(`${u.users} users`);
+  if (u.time !== undefined) parts.push(new Date(u.time).toLocaleString());
+  return `until ${parts.join(' or ')}`;
 }
 
 function actionButtons(g) {
   const buttons = [];
   if (g.status !== 'resolved')
     buttons.push(el('button', { type: 'button', onclick: () => setStatus(g.fingerprint, 'resolve') }, 'Resolve'));
-  if (g.status !== 'ignored') buttons.push(el('button', { type: 'button', onclick: () => setStatus(g.fingerprint, 'ignore') }, 'Ignore'));
+  buttons.push(ignoreMenu(g));
   if (g.status !== 'unresolved')
     buttons.push(el('button', { type: 'button', onclick: () => setStatus(g.fingerprint, 'reopen') }, 'Reopen'));
   return buttons;
@@ -170,7 +202,12 @@ async function loadIssues() {
         el('td', { class: 'num' }, String(g.users)),
         el('td', {}, el('time', { datetime: g.first_seen, title: g.first_seen }, ago(g.first_seen))),
         el('td', {}, el('time', { datetime: g.last_seen, title: g.last_seen }, ago(g.last_seen))),
-        el('td', {}, el('span', { class: `status status-${g.status}` }, g.status)),
+        el(
+          'td',
+          {},
+          el('span', { class: `status status-${g.status}` }, g.status),
+          g.ignored_until ? el('div', { class: 'muted until' }, ignoredUntil(g)) : '',
+        ),
         el('td', { class: 'actions' }, ...actionButtons(g)),
       ),
     ),
@@ -182,7 +219,7 @@ async function loadGroup(fingerprint) {
   const g = await api(`/api/groups/${fingerprint}`);
   $('group-title').textContent = g.title;
   $('group-meta').textContent =
-    `${g.count} events · ${g.users} users · first seen ${ago(g.first_seen)} · last seen ${ago(g.last_seen)} · ${g.status} · ${g.fingerprint}`;
+    `${g.count} events · ${g.users} users · first seen ${ago(g.first_seen)} · last seen ${ago(g.last_seen)} · ${[g.status, ignoredUntil(g)].filter(Boolean).join(' ')} · ${g.fingerprint}`;
   $('group-actions').replaceChildren(...actionButtons(g));
   $('group-events').replaceChildren(el('ul', { class: 'events' }, ...g.events.map((e) => eventItem(e, { detail: true }))));
   $('group-history').replaceChildren(...g.history.map((h) => el('li', {}, `${new Date(h.at).toLocaleString()} — ${h.status}`)));
