@@ -55,6 +55,9 @@ export interface AlertEvent extends RuleEvent {
   escalated?: boolean;
 }
 
+/** No rule holds: most configs have none, and their events allocate nothing for rules. */
+const NONE_HELD: readonly never[] = [];
+
 /**
  * Decides whether an event raises an alert for its group. Called after the group has counted
  * the event. Windowed counts reset with each window, so a threshold does not fire on every event
@@ -144,7 +147,8 @@ export class AlertPolicy {
   }
 
   /** Counts the event into every rule whose condition it matches; returns the rules that hold for it, in order. */
-  #countRules(group: Group, e: AlertEvent): { rule: AlertRule; detail: string; decision: AlertDecision }[] {
+  #countRules(group: Group, e: AlertEvent): readonly { rule: AlertRule; detail: string; decision: AlertDecision }[] {
+    if (this.#rules.length === 0) return NONE_HELD;
     const held: { rule: AlertRule; detail: string; decision: AlertDecision }[] = [];
     for (const rule of this.#rules) {
       if (!matches(rule, e)) continue;
