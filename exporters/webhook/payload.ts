@@ -70,7 +70,7 @@ export interface ChatAlert {
   title: string;
   /** Why it notifies: "New group", "Threshold: 100 events", `Rule "checkout outage": 5 events in 60s`. */
   reason: string;
-  /** The event's message, when the title does not already say it. */
+  /** The event's message, when the title or the exception does not already say it. */
   message?: string;
   /** `Type: message` of the event's exception. */
   error?: string;
@@ -125,7 +125,7 @@ function chatAlert(record: ReadableLogRecord, e: EventJson, alert: Alert, option
     severity: e.severity,
     title: group.title || '(no message)',
     reason: reasonText(alert, rule),
-    message: e.message && !group.title.endsWith(e.message) ? e.message : undefined,
+    message: e.message && !group.title.endsWith(e.message) && e.message !== e.error?.message ? e.message : undefined,
     error,
     stack: e.error?.stack,
     facts,

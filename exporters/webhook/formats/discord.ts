@@ -21,10 +21,20 @@ const COLOURS: Record<Severity, number> = {
   debug: 0x757575,
 };
 
-/** Discord markdown: a backslash before any of these shows it as it is (no bold, links, mentions or headings from an event's text). */
-const MARKDOWN = new Set(['\\', '*', '_', '~', '`', '|', '[', ']', '(', ')', '<', '>', '#', '-', '@', ':']);
-const escapeChar = (ch: string) => (MARKDOWN.has(ch) ? `\\${ch}` : ch);
-const esc = (text: string, max: number) => escapeClip(text, max, escapeChar);
+/**
+ * Discord markdown: a backslash before any of these shows it as it is, so an event's text makes no
+ * bold, masked link, mention or timestamp markup; `-`, `#` and `>` only start a list, heading or quote.
+ */
+const MARKDOWN = new Set(['\\', '*', '_', '~', '`', '|', '[', ']', '<', '@']);
+const LINE_START = new Set(['-', '#', '>']);
+function esc(text: string, max: number): string {
+  let previous = '\n';
+  return escapeClip(text, max, (ch) => {
+    const out = MARKDOWN.has(ch) || (previous === '\n' && LINE_START.has(ch)) ? `\\${ch}` : ch;
+    previous = ch;
+    return out;
+  });
+}
 
 /** Times as Discord's timestamp markup, which each reader sees in their own zone. */
 function value(f: ChatFact): string {
