@@ -30,6 +30,8 @@ export interface EventJson {
   /** The resource's other attributes, except the SDK's own `telemetry.sdk.*`. */
   resource?: Record<string, AnyValue>;
   sample_rate?: number;
+  /** On an alert's record: why it alerted (the `unitrack.alert.*` attributes, which stay internal). */
+  alert?: { reason: string; rule?: string; detail?: string };
 }
 
 /** The event's top-level fields that outputs file and filter by (the dashboard's columns). */
@@ -111,6 +113,14 @@ function resourceView(resource: ReadableLogRecord['resource'] | undefined): Reso
   // A resource's attributes can still be settling (async detectors): remember only settled ones.
   if (!(resource as { asyncAttributesPending?: boolean }).asyncAttributesPending) resourceViews.set(resource, view);
   return view;
+}
+
+/**
+ * The pipeline's own bookkeeping on a record (`unitrack.alert.*`, `unitrack.group.*`): routing and
+ * the webhook read it from the record; users get its facts as named fields, not as attributes.
+ */
+function internal(key: string): boolean {
+  return key.startsWith('unitrack.alert.') || key.startsWith('unitrack.group.');
 }
 
 /** Attributes lifted to top-level keys, so `attributes` holds only the rest. */
@@ -237,7 +247,7 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
   let special = false;
   for (const key of Object.keys(a)) {
     const v = a[key];
-    if (LIFTED.has(key) || v === undefined) continue;
+    if (LIFTED.has(key) || v === undefined || internal(key)) continue;
     rest ??= {};
     setOwn(rest, key, v as AnyValue);
     if (typeof v === 'object' ? v !== null : typeof v === 'bigint') special = true;
@@ -248,6 +258,14 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
     special ||= res.special;
   }
   set('sample_rate', num(a[A.ATTR_SAMPLE_RATE]));
+  const reason = str(a[A.ATTR_ALERT_REASON]);
+  if (reason) {
+    out.alert = { reason };
+    const rule = str(a[A.ATTR_ALERT_RULE]);
+    const detail = str(a[A.ATTR_ALERT_DETAIL]);
+    if (rule) out.alert.rule = rule;
+    if (detail) out.alert.detail = detail;
+  }
   return { event: out, special };
 }
 

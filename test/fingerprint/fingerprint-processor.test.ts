@@ -48,16 +48,16 @@ describe('the fingerprint processor in a pipeline', () => {
     const timeouts = lines.filter((l) => String(l.message).startsWith('Query'));
     expect(new Set(timeouts.map((l) => l.fingerprint)).size).toBe(1);
     expect(timeouts.map((l) => l.group_count)).toEqual([1, 2, 3, 4]);
-    expect(timeouts[0].attributes).toMatchObject({
-      'unitrack.alert.reason': 'new_group',
-      'unitrack.group.title': 'TimeoutError: Query <NUM> timed out after <DURATION>',
-      'unitrack.group.first_seen': expect.any(String),
-    });
-    expect((timeouts[2].attributes as Record<string, unknown>)['unitrack.alert.reason']).toBe('threshold');
-    expect((timeouts[1].attributes as Record<string, unknown> | undefined)?.['unitrack.alert.reason']).toBeUndefined();
+    // Alert facts are named fields; the pipeline's own unitrack.alert.* / unitrack.group.* stay internal.
+    expect(timeouts[0].alert).toEqual({ reason: 'new_group' });
+    expect(Object.keys((timeouts[0].attributes as object | undefined) ?? {}).filter((k) => /^unitrack\.(alert|group)\./.test(k))).toEqual(
+      [],
+    );
+    expect(timeouts[2].alert).toMatchObject({ reason: 'threshold' });
+    expect(timeouts[1].alert).toBeUndefined();
     expect(lines.find((l) => l.message === 'Disk full on /dev/sda1')?.fingerprint).not.toBe(timeouts[0].fingerprint);
     const custom = lines.find((l) => l.message === 'custom');
-    expect(custom?.attributes).not.toHaveProperty('unitrack.fingerprint.input');
+    expect(custom?.attributes ?? {}).not.toHaveProperty('unitrack.fingerprint.input');
     expect(
       store()
         .list()
@@ -82,7 +82,7 @@ describe('the fingerprint processor in a pipeline', () => {
     second.service.ingest([record('Payment 2 failed', { 'exception.type': 'PaymentError' })]);
     await second.service.forceFlush();
     const last = readJsonLines(second.file).at(-1);
-    expect(last).toMatchObject({ fingerprint: fp, group_count: 2, attributes: { 'unitrack.alert.reason': 'regression' } });
+    expect(last).toMatchObject({ fingerprint: fp, group_count: 2, alert: { reason: 'regression' } });
     expect(second.store().get(fp)?.status).toBe('unresolved');
     expect(second.store().metrics(3_600_000).mttr_seconds).not.toBeNull();
     await second.service.shutdown();
