@@ -169,14 +169,6 @@ function isoTime(ms: number): string {
   return `${lastPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
-/**
- * A fresh event object (keys absent when empty; values the record's own, bytes still bytes), not
- * kept. For the group ring until it takes `eventJsonText`; an output uses `eventView`, made once.
- */
-export function toEventJson(record: ReadableLogRecord): EventJson {
-  return build(record).event;
-}
-
 /** One JSON line (no newline) of a record's event. */
 export function eventJsonText(record: ReadableLogRecord): string {
   return eventView(record).json;
@@ -268,9 +260,6 @@ function build(record: ReadableLogRecord): { event: EventJson; special: boolean 
   }
   return { event: out, special };
 }
-
-/** The older name of `eventJsonText`. */
-export const toEventLine = eventJsonText;
 
 /**
  * The one serializer of events: bytes as base64, bigints as decimal strings. For an event an

@@ -88,7 +88,8 @@ export const memoryGroups: Row = {
             isError: true,
             user,
             time: now,
-            event: () => ({ time: new Date(now).toISOString(), severity: 'high', event: e.event, message: e.message, fingerprint: fp }),
+            event: () =>
+              JSON.stringify({ time: new Date(now).toISOString(), severity: 'high', event: e.event, message: e.message, fingerprint: fp }),
           });
         }
       }

@@ -1,6 +1,6 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import * as A from '../../model/attributes.ts';
-import { toEventJson } from '../../model/event-json.ts';
+import { eventJsonText } from '../../model/event-json.ts';
 import { bodyText, recordTimeMs } from '../../model/record.ts';
 import { severityOf } from '../../model/severity.ts';
 import type { Counter, Telemetry } from '../../model/telemetry.ts';
@@ -97,7 +97,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
       user,
       version,
       time,
-      event: () => toEventJson(record),
+      event: () => eventJsonText(record),
     });
     const decision = this.#policy.decide(group, { record, isNew, regressed, escalated, isError, severity, user, time });
     if (decision) {

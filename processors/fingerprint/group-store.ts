@@ -1,5 +1,4 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { EventJson } from '../../model/event-json.ts';
 import type {
   DashboardMetrics,
   GroupDetail,
@@ -43,7 +42,7 @@ export interface Observation {
   version?: string;
   time: number;
   /** The event as shown to users; built only for the events a flush keeps (the last 10 of a group). */
-  event: () => EventJson;
+  event: () => string;
 }
 
 /** A group in memory; the store's source of truth between flushes. */
@@ -76,7 +75,7 @@ export interface Group {
 /** A group's writes since the last flush, held on the group so a record costs no extra Map lookups. */
 interface PendingWrites {
   /** The newest events since the last flush, at most 10; `seq` is the event's number in its group. */
-  events: { seq: number; time: number; isError: boolean; event: () => EventJson }[] | undefined;
+  events: { seq: number; time: number; isError: boolean; event: () => string }[] | undefined;
   /** Events and errors counted in `minute`. */
   minute: number;
   count: number;
@@ -375,8 +374,7 @@ export class GroupStore implements GroupReader {
         const pending = grp.pending;
         if (pending) {
           // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
-          if (pending.events)
-            for (const ev of pending.events) e.push(fp, slotOf(ev.seq), ev.seq, ev.time, ev.isError ? 1 : 0, JSON.stringify(ev.event()));
+          if (pending.events) for (const ev of pending.events) e.push(fp, slotOf(ev.seq), ev.seq, ev.time, ev.isError ? 1 : 0, ev.event());
           pending.events = undefined;
           if (pending.count > 0) m.push(pending.minute, fp, pending.count, pending.errors);
           pending.count = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEventLine } from '../../model/event-json.ts';
+import { eventJsonText } from '../../model/event-json.ts';
 import { ProtoReader } from '../../model/wire/proto-reader.ts';
 import { decodeLogsJson } from '../../receivers/otlp/json-decode.ts';
 import { readAnyValue } from '../../receivers/otlp/proto-common.ts';
@@ -66,6 +66,6 @@ describe('OTLP AnyValue decoding', () => {
     expect(record.attributes['order.id']).toBe('4611686018427387905');
     expect(record.attributes.small).toBe(7);
     expect(Object.getPrototypeOf(record.attributes.raw)).toBe(Uint8Array.prototype);
-    expect(JSON.parse(toEventLine(record)).attributes).toEqual({ 'order.id': '4611686018427387905', small: 7, raw: 'AAH/' });
+    expect(JSON.parse(eventJsonText(record)).attributes).toEqual({ 'order.id': '4611686018427387905', small: 7, raw: 'AAH/' });
   });
 });

@@ -48,7 +48,11 @@ const EXPECTED: [location: string, path: string, message: string | RegExp][] = [
   ['10:18', 'processors.rate_limiter.per_group.limit', /expected number to be >=0/],
   ['15:5', 'exporters.jsonfile.path', /^\$\{env:H5_EVENTS_PATH\} is not set, and a value is required here: /],
   ['16:5', 'exporters.jsonfile.rotaton', 'Unrecognized key "rotaton" (did you mean "rotation"?)'],
-  ['19:5', 'exporters.webhook.format', 'Invalid option "slak" (did you mean "slack"?): expected one of "standard", "slack", "discord", "teams", "plain"'],
+  [
+    '19:5',
+    'exporters.webhook.format',
+    'Invalid option "slak" (did you mean "slack"?): expected one of "standard", "slack", "discord", "teams", "plain"',
+  ],
   ['26:42', 'service.pipelines.logs.processors[2]', '"fingerprnt" is not declared under processors (did you mean "fingerprint"?)'],
   ['27:38', 'service.pipelines.logs.exporters[2]', '"blogg" is not declared under exporters or connectors (did you mean "blog"?)'],
 ];

@@ -58,7 +58,7 @@ function run(options: Partial<AlertPolicyOptions>, steps: Step[]): { reasons: st
       user: s.user,
       version: s.version,
       time,
-      event: () => ({ time: new Date(time).toISOString(), severity, event: 'e' }),
+      event: () => JSON.stringify({ time: new Date(time).toISOString(), severity, event: 'e' }),
     };
     const before = store.peek('grp');
     const regressed = before !== undefined && policy.isRegression(before, o.version);

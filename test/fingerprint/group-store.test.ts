@@ -23,7 +23,8 @@ function obs(fingerprint: string, time: number, extra: Partial<Observation> = {}
     severity: 'high',
     isError: true,
     time,
-    event: () => ({ time: new Date(time).toISOString(), severity: 'high', event: 'e', message: `msg ${fingerprint}`, fingerprint }),
+    event: () =>
+      JSON.stringify({ time: new Date(time).toISOString(), severity: 'high', event: 'e', message: `msg ${fingerprint}`, fingerprint }),
     ...extra,
   };
 }

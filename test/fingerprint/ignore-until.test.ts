@@ -105,7 +105,7 @@ function obs(time: number, extra: Partial<Observation> = {}): Observation {
     severity: 'high',
     isError: true,
     time,
-    event: () => ({ time: new Date(time).toISOString(), severity: 'high', event: 'e' }),
+    event: () => JSON.stringify({ time: new Date(time).toISOString(), severity: 'high', event: 'e' }),
     ...extra,
   };
 }
