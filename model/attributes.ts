@@ -24,6 +24,8 @@ export const ATTR_GROUP_TITLE = 'unitrack.group.title';
 /** ISO 8601 times. */
 export const ATTR_GROUP_FIRST_SEEN = 'unitrack.group.first_seen';
 export const ATTR_GROUP_LAST_SEEN = 'unitrack.group.last_seen';
+/** On an alert's record: the group's distinct users so far (an estimate past a few hundred). */
+export const ATTR_GROUP_USERS = 'unitrack.group.users';
 /** The MCP server an MCP event concerns (`trackMcpEvent`'s `server`): the MCP semantic conventions name none. */
 export const ATTR_MCP_SERVER = 'unitrack.mcp.server';
 

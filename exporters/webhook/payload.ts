@@ -50,6 +50,7 @@ function alertOf(record: ReadableLogRecord, event: EventJson) {
       count: typeof a[A.ATTR_GROUP_COUNT] === 'number' ? a[A.ATTR_GROUP_COUNT] : 1,
       first_seen: str(a[A.ATTR_GROUP_FIRST_SEEN]) ?? event.time,
       last_seen: str(a[A.ATTR_GROUP_LAST_SEEN]) ?? event.time,
+      ...(typeof a[A.ATTR_GROUP_USERS] === 'number' ? { users: a[A.ATTR_GROUP_USERS] } : {}),
     },
   };
 }
@@ -111,6 +112,7 @@ function chatAlert(record: ReadableLogRecord, e: EventJson, alert: Alert, option
     { label: 'Severity', value: e.severity.toUpperCase() },
     { label: 'Events', value: String(group.count) },
   ];
+  if (group.users !== undefined) facts.push({ label: 'Users affected', value: String(group.users) });
   if (e.user) facts.push({ label: 'User', value: e.user });
   facts.push({ label: 'First seen', value: group.first_seen, time: true }, { label: 'Last seen', value: group.last_seen, time: true });
   if (e.service) facts.push({ label: 'Service', value: e.service });

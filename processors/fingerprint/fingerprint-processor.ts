@@ -107,6 +107,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
       record.setAttribute(A.ATTR_GROUP_TITLE, group.title);
       record.setAttribute(A.ATTR_GROUP_FIRST_SEEN, new Date(group.firstSeen).toISOString());
       record.setAttribute(A.ATTR_GROUP_LAST_SEEN, new Date(group.lastSeen).toISOString());
+      if (group.users.count > 0) record.setAttribute(A.ATTR_GROUP_USERS, group.users.count);
       this.#store.alertsTriggered++;
       const key = decision.rule === undefined ? decision.reason : `rule:${decision.rule}`;
       let c = this.#alerts.get(key);

@@ -326,3 +326,15 @@ describe('collector-config/examples/rule-routing.yaml', () => {
     expect(route({})).toEqual(['logs/archive']);
   });
 });
+
+describe("an alert's record", () => {
+  it('carries the group facts a notification shows, the distinct users among them', async () => {
+    const a = alerting({ thresholds: [3] });
+    const labels = a.feed([{ user: 'u-1' }, { user: 'u-2' }, { user: 'u-2' }]);
+    expect(labels).toEqual(['', '', 'threshold']);
+    const fired = a.records[2];
+    expect(fired.attributes['unitrack.group.users']).toBe(2);
+    expect(fired.attributes['unitrack.group.title']).toBe('payment failed');
+    await a.close();
+  });
+});

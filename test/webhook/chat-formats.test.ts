@@ -86,6 +86,7 @@ function alertRecord(s: Spec = {}) {
     attributes: {
       [A.ATTR_FINGERPRINT]: FP,
       [A.ATTR_GROUP_COUNT]: 42,
+      [A.ATTR_GROUP_USERS]: 17,
       [A.ATTR_ALERT_REASON]: s.rule ? 'rule' : 'threshold',
       ...(s.rule
         ? { [A.ATTR_ALERT_RULE]: s.rule, [A.ATTR_ALERT_DETAIL]: '5 events in 60s, 2 users in 60s' }
@@ -204,6 +205,7 @@ describe('chat formats against fixtures written from each service documentation'
     expect(Object.fromEntries(facts.map((f) => [f.title, f.value]))).toMatchObject({
       Severity: 'CRITICAL',
       Events: '42',
+      'Users affected': '17',
       User: 'u-1001',
       'First seen': '2026-11-22T18:03:12.000Z',
       'Last seen': '2026-11-22T18:09:40.000Z',
