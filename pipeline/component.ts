@@ -62,6 +62,17 @@ export interface Health {
   >;
 }
 
+/**
+ * What a component's class takes of its context besides its settings. Every class takes its
+ * neighbour in the graph first (the next processor, a connector's routes, a receiver's sink), if
+ * it has one, then one options object: its settings, defaulted by the factory's schema, and what
+ * it uses of the service.
+ */
+export interface ComponentContext {
+  readonly id: string;
+  readonly host: Host;
+}
+
 export interface CreateContext<C> {
   /** The component's id as written in the config: `type` or `type/name`. */
   readonly id: string;

@@ -39,7 +39,8 @@ export class DashboardExporter implements LogRecordExporter {
   readonly #listening: Promise<void>;
   readonly #options: DashboardExporterOptions;
 
-  constructor(_id: string, options: DashboardExporterOptions, host: Host) {
+  constructor(options: DashboardExporterOptions & { componentHost: Host }) {
+    const host = options.componentHost;
     this.#options = options;
     try {
       checkWritableStore(options.storePath, 'the dashboard store');

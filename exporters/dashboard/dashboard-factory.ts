@@ -61,22 +61,19 @@ export const dashboardFactory: ExporterFactory<typeof dashboardConfig> = {
   kind: 'exporter',
   type: 'dashboard',
   config: dashboardConfig,
-  create({ id, config, host }) {
+  create({ config, host }) {
     const { host: bind, port } = splitEndpoint(config.endpoint);
-    return new DashboardExporter(
-      id,
-      {
-        host: bind,
-        port,
-        token: config.token || undefined,
-        allowedHosts: config.allowed_hosts,
-        storePath: config.store.path ?? join(host.dataDir, 'dashboard.db'),
-        maxEvents: config.store.max_events,
-        bufferSize: config.buffer_size,
-        heartbeatMs: config.heartbeat_interval,
-        retryMs: config.retry,
-      },
-      host,
-    );
+    return new DashboardExporter({
+      componentHost: host,
+      host: bind,
+      port,
+      token: config.token || undefined,
+      allowedHosts: config.allowed_hosts,
+      storePath: config.store.path ?? join(host.dataDir, 'dashboard.db'),
+      maxEvents: config.store.max_events,
+      bufferSize: config.buffer_size,
+      heartbeatMs: config.heartbeat_interval,
+      retryMs: config.retry,
+    });
   },
 };

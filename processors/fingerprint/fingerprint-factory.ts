@@ -153,8 +153,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
     const store = acquireGroupStore(groupStoreOptions(config, path));
     if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
     const policy = new AlertPolicy(alertPolicyOptions(config), store.releases);
-    const processor = new FingerprintProcessor({
-      next,
+    const processor = new FingerprintProcessor(next, {
       store,
       normalizer: new MessageNormalizer(config.normalizer_cache),
       policy,

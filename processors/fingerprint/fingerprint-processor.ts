@@ -27,15 +27,17 @@ export class FingerprintProcessor implements LogRecordProcessor {
   readonly #alerts = new Map<string, Counter>();
   readonly #release: () => void;
 
-  constructor(options: {
-    next: LogRecordProcessor;
-    store: GroupStore;
-    normalizer: MessageNormalizer;
-    policy: AlertPolicy;
-    telemetry: Telemetry;
-    release: () => void;
-  }) {
-    this.#next = options.next;
+  constructor(
+    next: LogRecordProcessor,
+    options: {
+      store: GroupStore;
+      normalizer: MessageNormalizer;
+      policy: AlertPolicy;
+      telemetry: Telemetry;
+      release: () => void;
+    },
+  ) {
+    this.#next = next;
     this.#store = options.store;
     this.#normalizer = options.normalizer;
     this.#policy = options.policy;

@@ -9,7 +9,7 @@ import {
 } from '@grpc/grpc-js';
 import { GrpcCode, STATUS_DETAILS_KEY, statusWithRetryInfo } from '../../model/wire/grpc-status.ts';
 import { ProtoError } from '../../model/wire/proto-reader.ts';
-import type { Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
+import type { ComponentContext, Description, IngestSink, Receiver } from '../../pipeline/component.ts';
 import { httpUrl, splitEndpoint } from '../../pipeline/endpoint.ts';
 import { StartError } from '../../pipeline/start-up.ts';
 import { Admission, type Signal } from './admission.ts';
@@ -73,7 +73,8 @@ export class OtlpGrpcReceiver implements Receiver {
   readonly #server: Server;
   #address: { address: string; port: number } | undefined;
 
-  constructor(id: string, options: OtlpGrpcReceiverOptions, sink: IngestSink, host: Host) {
+  constructor(sink: IngestSink, options: OtlpGrpcReceiverOptions & ComponentContext) {
+    const { id, host } = options;
     this.#options = options;
     this.#admission = new Admission(sink, host.telemetry, { receiver: id, transport: 'grpc' });
     this.#server = new Server({

@@ -71,29 +71,23 @@ export const otlpReceiverFactory: ReceiverFactory<typeof otlpReceiverConfig> = {
     const { http, grpc } = config.protocols;
     return new OtlpProtocols(
       http &&
-        new OtlpReceiver(
+        new OtlpReceiver(sink, {
           id,
-          {
-            endpoint: http.endpoint,
-            maxRequestBodySize: http.max_request_body_size,
-            maxDecompressedSize: http.max_decompressed_size,
-            retryAfterSeconds: http.retry_after,
-          },
-          sink,
           host,
-        ),
+          endpoint: http.endpoint,
+          maxRequestBodySize: http.max_request_body_size,
+          maxDecompressedSize: http.max_decompressed_size,
+          retryAfterSeconds: http.retry_after,
+        }),
       grpc &&
-        new OtlpGrpcReceiver(
+        new OtlpGrpcReceiver(sink, {
           id,
-          {
-            endpoint: grpc.endpoint,
-            maxRecvMsgSize: Math.floor(grpc.max_recv_msg_size_mib * MiB),
-            maxConcurrentStreams: grpc.max_concurrent_streams,
-            retryAfterSeconds: grpc.retry_after,
-          },
-          sink,
           host,
-        ),
+          endpoint: grpc.endpoint,
+          maxRecvMsgSize: Math.floor(grpc.max_recv_msg_size_mib * MiB),
+          maxConcurrentStreams: grpc.max_concurrent_streams,
+          retryAfterSeconds: grpc.retry_after,
+        }),
     );
   },
 };

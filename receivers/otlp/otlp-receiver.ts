@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProtoError } from '../../model/wire/proto-reader.ts';
-import type { Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
+import type { ComponentContext, Description, Host, IngestSink, Receiver } from '../../pipeline/component.ts';
 import { httpUrl, splitEndpoint } from '../../pipeline/endpoint.ts';
 import { registerListeningPort } from '../../pipeline/listening-ports.ts';
 import { StartError } from '../../pipeline/start-up.ts';
@@ -37,7 +37,8 @@ export class OtlpReceiver implements Receiver {
   readonly #server: Server;
   readonly #admission: Admission;
 
-  constructor(id: string, options: OtlpReceiverOptions, sink: IngestSink, host: Host) {
+  constructor(sink: IngestSink, options: OtlpReceiverOptions & ComponentContext) {
+    const { id, host } = options;
     this.#options = options;
     this.#host = host;
     this.#admission = new Admission(sink, host.telemetry, { receiver: id });

@@ -25,12 +25,14 @@ const host: Host = {
   shared: new SharedState(),
   reportError: (_id, error) => errors.push(error),
 };
-const receiver = new OtlpReceiver(
-  'otlp',
-  { endpoint: '127.0.0.1:0', maxRequestBodySize: WIRE, maxDecompressedSize: INFLATED, retryAfterSeconds: 3 },
-  sink,
+const receiver = new OtlpReceiver(sink, {
+  id: 'otlp',
   host,
-);
+  endpoint: '127.0.0.1:0',
+  maxRequestBodySize: WIRE,
+  maxDecompressedSize: INFLATED,
+  retryAfterSeconds: 3,
+});
 let base = '';
 
 beforeAll(async () => {
