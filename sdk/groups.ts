@@ -19,7 +19,7 @@ import {
   type GroupSummary,
 } from '../model/groups.ts';
 import type { Service } from '../pipeline/service.ts';
-import { embeddedService } from './init.ts';
+import { embeddedProcessor } from './init.ts';
 import { trackingState } from './state.ts';
 import { newestProcessor } from './unitrack-processor.ts';
 
@@ -57,7 +57,9 @@ export interface IgnoreUntil {
 /** The pipeline's group store, with the records tracked so far counted in it. */
 async function groupStore(call: string): Promise<{ service: Service; store: GroupReader }> {
   trackingState(); // the pipeline starts as on the first track()
-  const service = embeddedService() ?? newestProcessor()?.service;
+  const processor = embeddedProcessor() ?? newestProcessor();
+  await processor?.settled(); // records handed over before this call are in the pipeline's queue
+  const service = processor?.service;
   if (!service)
     throw new GroupsUnavailableError(
       `unitrack: ${call} reads the pipeline running in this process (initTracking() embedded, or unitrackProcessor()), and none runs: ` +

@@ -247,6 +247,11 @@ async function shutdownRunning(r: Running): Promise<void> {
   }
 }
 
+/** The embedded pipeline's processor, if this process runs one (the in-process groups API reads it). */
+export function embeddedProcessor(): UnitrackProcessor | undefined {
+  return running?.processor;
+}
+
 /** The pipeline running in this process (embedded mode), started now if it was not; for tests and tools. */
 export function embeddedService() {
   return running?.processor?.service;

@@ -47,6 +47,8 @@ export class UnitrackProcessor implements LogRecordProcessor {
   #service: Service | undefined;
   #failed = false;
   #closed = false;
+  /** Shutting down: no exit drain is registered again. */
+  #stopping = false;
   #flushedAt = 0;
   #unregisterDrain: (() => void) | undefined;
   readonly #unstarted: Counter;
@@ -92,13 +94,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
         ingestQueueSize: this.#options.ingestQueueSize,
         telemetry: this.telemetry,
       });
-      if (this.#options.drainOnExit !== false)
-        this.#unregisterDrain = registerExitDrain({
-          pending: () => this.received !== this.#flushedAt,
-          flush: () => this.forceFlush(),
-          shutdown: () => this.shutdown(),
-          signals: this.#options.handleSignals !== false,
-        });
+      this.#drainOnExit();
     } catch (error) {
       this.#failed = true;
       diag.error(
@@ -111,51 +107,75 @@ export class UnitrackProcessor implements LogRecordProcessor {
   onEmit(record: ReadWriteLogRecord): void {
     if (this.#disabled) return;
     this.received++;
-    const service = this.#service ?? this.service;
-    if (!service) {
+    if (this.#failed || this.#closed || !this.#config) {
       this.#unstarted.add();
       return;
     }
     const copy = PipelineRecord.from(record);
-    if (this.#settling || copy.resource.asyncAttributesPending) this.#hold(service, copy);
-    else service.ingest([copy]);
+    const service = this.#service;
+    if (service && !this.#settling && !copy.resource.asyncAttributesPending) service.ingest([copy]);
+    else this.#hold(copy);
   }
 
   /**
-   * A NodeSDK's default resource detectors settle asynchronously. Processors that read the
-   * resource before then get a diag warning per read and miss the detected attributes, so records
-   * wait (bounded like the ingest queue, in order) until it settles, as the SDK's batch processor
-   * waits before it exports.
+   * Records wait here, bounded like the ingest queue and in order, while the pipeline is built (on
+   * a later turn: building it opens files and ports, which the first track() must not pay for on
+   * the caller's stack) and while their resource's asynchronous attributes settle (a NodeSDK's
+   * default detectors: processors that read the resource before then get a diag warning per read
+   * and miss the detected attributes; the SDK's batch processor waits for them too).
    */
-  #hold(service: Service, record: PipelineRecord): void {
+  #hold(record: PipelineRecord): void {
     if (this.#held.length >= (this.#options.ingestQueueSize ?? 16384)) {
       this.#refused.add();
       return;
     }
     this.#held.push(record);
-    this.#settling ??= Promise.resolve(record.resource.waitForAsyncAttributes?.())
+    // Registered at once: a signal before the pipeline is built still drains what was held.
+    this.#drainOnExit();
+    this.#settling ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => record.resource.waitForAsyncAttributes?.())
       .catch(() => undefined)
       .then(() => {
         const held = this.#held;
         this.#held = [];
         this.#settling = undefined;
-        service.ingest(held);
+        const service = this.service;
+        if (service) service.ingest(held);
+        else this.#unstarted.add(held.length);
       });
+  }
+
+  /** From the first record on, the process's exit and signals drain this pipeline. */
+  #drainOnExit(): void {
+    if (this.#unregisterDrain || this.#stopping || this.#options.drainOnExit === false) return;
+    this.#unregisterDrain = registerExitDrain({
+      pending: () => this.received !== this.#flushedAt,
+      flush: () => this.forceFlush(),
+      shutdown: () => this.shutdown(),
+      signals: this.#options.handleSignals !== false,
+    });
+  }
+
+  /** Resolves once every record handed over so far is in the pipeline's queue. */
+  async settled(): Promise<void> {
+    while (this.#settling) await this.#settling;
   }
 
   async forceFlush(): Promise<void> {
     this.#flushedAt = this.received;
-    await this.#settling;
+    await this.settled();
     await this.#service?.forceFlush();
   }
 
   async shutdown(): Promise<void> {
     if (newest === this) newest = undefined;
-    this.#closed = true;
-    this.#flushedAt = this.received;
+    this.#stopping = true;
     this.#unregisterDrain?.();
     this.#unregisterDrain = undefined;
-    await this.#settling;
+    // What was handed over before shutdown reaches the pipeline, which then drains it.
+    await this.settled();
+    this.#closed = true;
+    this.#flushedAt = this.received;
     await this.#service?.shutdown();
   }
 }
