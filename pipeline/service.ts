@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { PipelineRecord } from '../model/record.ts';
 import { SharedState } from '../model/shared-state.ts';
@@ -14,6 +14,7 @@ import { ExportQueue } from './export-queue.ts';
 import { CopyingStage, Fanout } from './fanout.ts';
 import { GuardedProcessor } from './guarded-processor.ts';
 import { IngestQueue } from './ingest-queue.ts';
+import { otelLogLevel } from './log-level.ts';
 
 /** The collector did not start: every component that could not, each naming what and where. */
 export class ServiceStartError extends Error {
@@ -243,8 +244,8 @@ export class Service implements IngestSink {
 
   /** Embedded: one line per listening component (the dashboard), so a developer finds it. */
   #announce(): void {
-    const level = (process.env.OTEL_LOG_LEVEL ?? '').toLowerCase();
-    if (level === 'none' || level === 'error') return;
+    // Said at warn and above, as a diagnostic would be: OTEL_LOG_LEVEL=error or none silences it.
+    if (otelLogLevel().level < DiagLogLevel.WARN) return;
     const said = new Set<string>();
     for (const e of this.describe().endpoints) {
       if (said.has(e.component)) continue;
