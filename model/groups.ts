@@ -82,21 +82,22 @@ export interface GroupStoreStats {
 
 /**
  * What the fingerprint processor's group store offers the rest of unitrack (the dashboard, the
- * SDK's groups API): its groups read, their status changed, its housekeeping run now.
+ * SDK's groups API): its groups read, their status changed, its housekeeping run now. Every call
+ * is asynchronous: a store may be a database on the network (PostgreSQL) as well as a local file.
  */
 export interface GroupReader {
-  list(options?: GroupListOptions): GroupSummary[];
-  get(fingerprint: string): GroupDetail | undefined;
-  metrics(rangeMs: number): DashboardMetrics;
-  stats(): GroupStoreStats;
-  /** False when the group is unknown or already in that status. `ignored` here is until reopened. */
-  setStatus(fingerprint: string, status: GroupStatus, at?: number, inVersion?: string): boolean;
+  list(options?: GroupListOptions): Promise<GroupSummary[]>;
+  get(fingerprint: string): Promise<GroupDetail | undefined>;
+  metrics(rangeMs: number): Promise<DashboardMetrics>;
+  stats(): Promise<GroupStoreStats>;
+  /** False when the group is unknown. `ignored` here is until reopened. */
+  setStatus(fingerprint: string, status: GroupStatus, at?: number, inVersion?: string): Promise<boolean>;
   /** Ignores a group until the condition is reached (none given: until reopened); false when the group is unknown. */
-  ignore(fingerprint: string, until?: IgnoreCondition, at?: number): boolean;
+  ignore(fingerprint: string, until?: IgnoreCondition, at?: number): Promise<boolean>;
   /** Deletes every group and its history. */
-  clear(): void;
+  clear(): Promise<void>;
   /** Deletes expired groups and old history now; returns how many groups went. */
-  sweep(): number;
+  sweep(): Promise<number>;
   /** Resolves once everything counted so far is committed (reads then see it). */
   flushAsync(): Promise<void>;
 }

@@ -151,7 +151,7 @@ export async function ignoreGroup(fingerprint: string, until?: IgnoreUntil): Pro
 /** Deletes every group and its history (counts, trends, recent events, status changes). */
 export async function clearGroups(): Promise<void> {
   const { store } = await groupStore('clearGroups()');
-  store.clear();
+  await store.clear();
 }
 
 /**

@@ -50,7 +50,7 @@ export function groupListOptions(raw: { status?: unknown; sort?: unknown; query?
 }
 
 /** Metrics over the last `rangeMs`: from the group store, else counted from the dashboard's recent events. */
-export function dashboardMetrics(rangeMs: number, source: { groups?: GroupReader; events?: EventStore }): DashboardMetrics {
+export async function dashboardMetrics(rangeMs: number, source: { groups?: GroupReader; events?: EventStore }): Promise<DashboardMetrics> {
   if (source.groups) return source.groups.metrics(rangeMs);
   const events = source.events;
   if (!events) throw new Error('metrics need a group store or the dashboard’s events');
@@ -81,23 +81,27 @@ export interface DashboardStats {
   counters: Record<string, number>;
 }
 
-export function dashboardStats(telemetry: Telemetry, groups: GroupReader | undefined, streamClients: number): DashboardStats {
+export async function dashboardStats(
+  telemetry: Telemetry,
+  groups: GroupReader | undefined,
+  streamClients: number,
+): Promise<DashboardStats> {
   return {
     stream_clients: streamClients,
     slow_clients_dropped: telemetry.value('unitrack_dashboard_slow_clients_dropped_total'),
-    groups: groups?.stats(),
+    groups: await groups?.stats(),
     counters: telemetry.snapshot(),
   };
 }
 
 /** Resolves, reopens or ignores a group (until reopened): its detail afterwards, undefined when the group is unknown. */
-export function changeGroupStatus(
+export async function changeGroupStatus(
   groups: GroupReader,
   fingerprint: string,
   status: GroupStatus,
   inVersion?: string,
-): GroupDetail | undefined {
-  return groups.setStatus(fingerprint, status, Date.now(), inVersion) ? groups.get(fingerprint) : undefined;
+): Promise<GroupDetail | undefined> {
+  return (await groups.setStatus(fingerprint, status, Date.now(), inVersion)) ? groups.get(fingerprint) : undefined;
 }
 
 const IGNORE_KEYS = ['until_count', 'until_users', 'until'];
@@ -135,6 +139,10 @@ export function ignoreCondition(raw: unknown, now = Date.now()): { condition: Ig
 }
 
 /** Ignores a group until the condition: its detail afterwards, undefined when the group is unknown. */
-export function ignoreGroupUntil(groups: GroupReader, fingerprint: string, condition: IgnoreCondition): GroupDetail | undefined {
-  return groups.ignore(fingerprint, condition, Date.now()) ? groups.get(fingerprint) : undefined;
+export async function ignoreGroupUntil(
+  groups: GroupReader,
+  fingerprint: string,
+  condition: IgnoreCondition,
+): Promise<GroupDetail | undefined> {
+  return (await groups.ignore(fingerprint, condition, Date.now())) ? groups.get(fingerprint) : undefined;
 }

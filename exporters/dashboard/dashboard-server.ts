@@ -79,12 +79,10 @@ export class DashboardServer {
       );
     this.#blocked = { host: blocked('host'), origin: blocked('origin') };
     this.#server = createServer((req, res) => {
-      try {
-        this.#route(req, res);
-      } catch (error) {
+      this.#route(req, res).catch((error: unknown) => {
         options.componentHost.reportError('dashboard', error);
         if (!res.headersSent) this.#json(res, 500, { error: 'internal error' });
-      }
+      });
     });
   }
 
@@ -115,7 +113,7 @@ export class DashboardServer {
     return this.#o.componentHost.shared.get(GROUPS);
   }
 
-  #route(req: IncomingMessage, res: ServerResponse): unknown {
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -132,7 +130,7 @@ export class DashboardServer {
       if (badOrigin) return this.#refuse(res, 'origin', badOrigin);
     }
     if (method === 'GET' && ASSETS[path]) return void this.#asset(res, ASSETS[path]);
-    if (method === 'POST' && path === '/api/session') return void this.#session(req, res);
+    if (method === 'POST' && path === '/api/session') return this.#session(req, res);
     if (!this.#auth.allows(req)) {
       this.#authFailures.add();
       return this.#json(res, 401, { error: 'a bearer token is required' }, { 'www-authenticate': 'Bearer' });
@@ -165,27 +163,27 @@ export class DashboardServer {
     if (method === 'GET' && path === '/api/groups') {
       const p = url.searchParams;
       const { options } = groupListOptions({ status: p.get('status'), sort: p.get('sort'), query: p.get('q'), limit: p.get('limit') });
-      return this.#json(res, 200, { groups: this.#groups?.list(options) ?? [] });
+      return this.#json(res, 200, { groups: (await this.#groups?.list(options)) ?? [] });
     }
     const group = /^\/api\/groups\/([0-9a-f]{8,64})(?:\/(resolve|reopen|ignore))?$/.exec(path);
     if (group && method === 'GET' && !group[2]) {
-      const detail = this.#groups?.get(group[1]);
+      const detail = await this.#groups?.get(group[1]);
       return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
     }
-    if (group && method === 'POST' && group[2] === 'ignore') return void this.#ignore(req, res, group[1]);
+    if (group && method === 'POST' && group[2] === 'ignore') return this.#ignore(req, res, group[1]);
     if (group && method === 'POST' && group[2]) {
       const status: GroupStatus = group[2] === 'resolve' ? 'resolved' : 'unresolved';
       const groups = this.#groups;
-      const detail = groups && changeGroupStatus(groups, group[1], status);
+      const detail = groups && (await changeGroupStatus(groups, group[1], status));
       return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
     }
     if (method === 'GET' && path === '/api/metrics') {
       const range = rangeMs(url.searchParams.get('range') ?? '1h');
       if (!range) return this.#json(res, 400, { error: RANGE_ERROR });
-      return this.#json(res, 200, dashboardMetrics(range, { groups: this.#groups, events: this.#o.events }));
+      return this.#json(res, 200, await dashboardMetrics(range, { groups: this.#groups, events: this.#o.events }));
     }
     if (method === 'GET' && path === '/api/stats')
-      return this.#json(res, 200, dashboardStats(this.#o.componentHost.telemetry, this.#groups, this.#o.hub.clients));
+      return this.#json(res, 200, await dashboardStats(this.#o.componentHost.telemetry, this.#groups, this.#o.hub.clients));
     this.#json(res, 404, { error: 'not found' });
   }
 
@@ -230,25 +228,19 @@ export class DashboardServer {
 
   /** `POST …/ignore`: an empty body ignores until reopened, else `{ until_count | until_users | until }` (dashboard-queries.ts). */
   async #ignore(req: IncomingMessage, res: ServerResponse, fingerprint: string): Promise<unknown> {
+    const body = await smallBody(req);
+    if (body === undefined) return this.#json(res, 413, { error: 'too large' });
+    let raw: unknown;
     try {
-      const body = await smallBody(req);
-      if (body === undefined) return this.#json(res, 413, { error: 'too large' });
-      let raw: unknown;
-      try {
-        raw = body.trim() === '' ? undefined : JSON.parse(body);
-      } catch {
-        return this.#json(res, 400, { error: 'send JSON: {"until_count": 10}, {"until_users": 10} or {"until": "2026-12-01T18:00:00Z"}' });
-      }
-      const parsed = ignoreCondition(raw);
-      if ('error' in parsed) return this.#json(res, 400, { error: parsed.error });
-      const groups = this.#groups;
-      const detail = groups && ignoreGroupUntil(groups, fingerprint, parsed.condition);
-      return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
-    } catch (error) {
-      // Off the route's try: a failure of the store is reported here.
-      this.#o.componentHost.reportError('dashboard', error);
-      if (!res.headersSent) this.#json(res, 500, { error: 'internal error' });
+      raw = body.trim() === '' ? undefined : JSON.parse(body);
+    } catch {
+      return this.#json(res, 400, { error: 'send JSON: {"until_count": 10}, {"until_users": 10} or {"until": "2026-12-01T18:00:00Z"}' });
     }
+    const parsed = ignoreCondition(raw);
+    if ('error' in parsed) return this.#json(res, 400, { error: parsed.error });
+    const groups = this.#groups;
+    const detail = groups && (await ignoreGroupUntil(groups, fingerprint, parsed.condition));
+    return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
   }
 
   async #asset(res: ServerResponse, name: string): Promise<void> {

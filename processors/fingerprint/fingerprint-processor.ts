@@ -83,7 +83,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
 
     const before = this.#store.peek(fingerprint);
     const regressed = this.#policy.isRegression(before, version);
-    if (regressed) this.#store.setStatus(fingerprint, 'unresolved', time);
+    if (regressed) this.#store.reopen(fingerprint, time);
     record.setAttribute(A.ATTR_FINGERPRINT, fingerprint);
     record.setAttribute(A.ATTR_GROUP_COUNT, (before?.count ?? 0) + 1);
     const title = (type ? `${type}: ${normalized}` : normalized).slice(0, MAX_TITLE) || '(no message)';

@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { diag } from '@opentelemetry/api';
 import type {
   DashboardMetrics,
   GroupDetail,
@@ -162,7 +163,11 @@ export class GroupStore implements GroupReader {
     for (const { fingerprint } of this.#db.prepare('SELECT fingerprint FROM groups').iterate() as Iterable<{ fingerprint: string }>)
       this.#onDisk.add(fingerprint);
     this.#timer = setInterval(() => this.#post(), options.flushIntervalMs).unref();
-    this.#sweeper = setInterval(() => this.sweep(), Math.min(this.#ttl, 60_000)).unref();
+    this.#sweeper = setInterval(
+      () =>
+        this.sweep().catch((e: unknown) => diag.error(`unitrack: sweeping ${this.path}: ${e instanceof Error ? e.message : String(e)}`)),
+      Math.min(this.#ttl, 60_000),
+    ).unref();
   }
 
   /**
@@ -241,9 +246,16 @@ export class GroupStore implements GroupReader {
    * unknown. A resolve records the release the fix is in: `inVersion`, else the last version seen
    * (regressions from older releases are not regressions).
    */
-  setStatus(fingerprint: string, status: GroupStatus, at = Date.now(), inVersion?: string): boolean {
+  async setStatus(fingerprint: string, status: GroupStatus, at = Date.now(), inVersion?: string): Promise<boolean> {
     if (status === 'ignored') return this.ignore(fingerprint, {}, at);
-    return this.#setStatus(fingerprint, status, at, inVersion);
+    const changed = this.#setStatus(fingerprint, status, at, inVersion);
+    await this.flushAsync();
+    return changed;
+  }
+
+  /** A regression reopens its group as the record passes (the write goes with the next batch). */
+  reopen(fingerprint: string, at: number): void {
+    this.#setStatus(fingerprint, 'unresolved', at);
   }
 
   /**
@@ -251,7 +263,7 @@ export class GroupStore implements GroupReader {
    * first reached (none given: until reopened); false when the group is unknown. Ignoring an
    * ignored group replaces its condition.
    */
-  ignore(fingerprint: string, until: IgnoreCondition = {}, at = Date.now()): boolean {
+  async ignore(fingerprint: string, until: IgnoreCondition = {}, at = Date.now()): Promise<boolean> {
     const group = this.#lookup(fingerprint);
     if (!group) return false;
     const targets: IgnoreTargets = {};
@@ -259,7 +271,9 @@ export class GroupStore implements GroupReader {
     if (until.users !== undefined) targets.users = group.users.count + until.users;
     if (until.until !== undefined) targets.time = until.until;
     group.ignoreUntil = Object.keys(targets).length > 0 ? targets : undefined;
-    return this.#setStatus(fingerprint, 'ignored', at);
+    this.#setStatus(fingerprint, 'ignored', at);
+    await this.flushAsync();
+    return true;
   }
 
   #setStatus(fingerprint: string, status: GroupStatus, at: number, inVersion?: string): boolean {
@@ -282,7 +296,7 @@ export class GroupStore implements GroupReader {
       this.#pendingStatus.push({ fingerprint, status, at, openedAt: group.openedAt });
     }
     this.#dirty.add(fingerprint);
-    this.flush();
+    this.#post();
     this.#emit(fingerprint, 'status');
     return true;
   }
@@ -444,9 +458,10 @@ export class GroupStore implements GroupReader {
   }
 
   /** Deletes groups unseen for the TTL and history older than 7 days. */
-  sweep(now = Date.now()): number {
+  async sweep(now = Date.now()): Promise<number> {
     if (this.#closed) return 0;
-    this.flush();
+    await this.flushAsync();
+    if (this.#closed) return 0;
     const cutoff = now - this.#ttl;
     for (const [fp, g] of this.#groups) if (g.lastSeen < cutoff) this.#groups.delete(fp);
     const deleted = deleteBefore(this.#db, cutoff, now - HISTORY_MS);
@@ -460,33 +475,34 @@ export class GroupStore implements GroupReader {
   }
 
   /** Deletes every group and its history, in memory and in the file (clearGroups()). */
-  clear(): void {
+  async clear(): Promise<void> {
     if (this.#closed) return;
-    this.flush();
+    await this.flushAsync();
+    if (this.#closed) return;
     this.#groups.clear();
     this.#evicted.clear();
     this.#onDisk = new BloomFilter();
     deleteAll(this.#db);
   }
 
-  list(options: GroupListOptions = {}, now = Date.now()): GroupSummary[] {
-    this.flush();
+  async list(options: GroupListOptions = {}, now = Date.now()): Promise<GroupSummary[]> {
+    await this.flushAsync();
     return this.#queries.list(options, now);
   }
 
-  get(fingerprint: string, now = Date.now()): GroupDetail | undefined {
-    this.flush();
+  async get(fingerprint: string, now = Date.now()): Promise<GroupDetail | undefined> {
+    await this.flushAsync();
     return this.#queries.get(fingerprint, now);
   }
 
   /** Dashboard metrics over the last `rangeMs`. */
-  metrics(rangeMs: number, now = Date.now()): DashboardMetrics {
-    this.flush();
+  async metrics(rangeMs: number, now = Date.now()): Promise<DashboardMetrics> {
+    await this.flushAsync();
     return this.#queries.metrics(rangeMs, now);
   }
 
-  stats(): GroupStoreStats {
-    this.flush();
+  async stats(): Promise<GroupStoreStats> {
+    await this.flushAsync();
     const groups = (this.#db.prepare('SELECT COUNT(*) AS n FROM groups').get() as { n: number }).n;
     return {
       total_events: this.totalEvents,

@@ -27,7 +27,7 @@ function processor(alerts: Record<string, unknown>) {
 }
 
 describe('each reason its own clock', () => {
-  it('50 errors of one group in five minutes (the default alerts): the new group at 1, the threshold at 10', () => {
+  it('50 errors of one group in five minutes (the default alerts): the new group at 1, the threshold at 10', async () => {
     const p = processor({
       new_group: true,
       thresholds: [10, 100, 1000],
@@ -40,13 +40,13 @@ describe('each reason its own clock', () => {
     expect(labels.map((l, i) => (l ? `${i + 1}:${l}` : '')).filter(Boolean)).toEqual(['1:new_group', '10:threshold']);
   });
 
-  it('a threshold does not hold back the window, nor the window the users', () => {
+  it('a threshold does not hold back the window, nor the window the users', async () => {
     const p = processor({ thresholds: [3], window: { count: 3, interval: '1m' }, users: { count: 4, interval: '1h' }, cooldown: '5m' });
     const labels = p.feed(times(6, (i) => ({ user: `u${i}` })));
     expect(labels).toEqual(['', '', 'threshold', 'window', 'users', '']);
   });
 
-  it('one clock holds back its own reason for the cooldown, and fires again after it', () => {
+  it('one clock holds back its own reason for the cooldown, and fires again after it', async () => {
     const p = processor({ window: { count: 1, interval: '1m' }, cooldown: '5m' });
     // Windows of 2 events each minute: the window crosses every minute, fires at 0 and after 5 minutes.
     const events = times(14, (i) => ({ at: Math.floor(i / 2) * 60_000 + (i % 2) }));
@@ -54,13 +54,13 @@ describe('each reason its own clock', () => {
     expect(fired).toEqual(['0m:window', '5m:window']);
   });
 
-  it('severity is the reminder: it waits a cooldown after any alert of the group', () => {
+  it('severity is the reminder: it waits a cooldown after any alert of the group', async () => {
     const p = processor({ new_group: true, severity: true, cooldown: '1m' });
     const labels = p.feed([{ at: 0 }, { at: 1000 }, { at: 59_000 }, { at: 61_000 }, { at: 62_000 }, { at: 200_000 }]);
     expect(labels).toEqual(['new_group', '', '', 'severity', '', 'severity']);
   });
 
-  it('each group has its own clocks', () => {
+  it('each group has its own clocks', async () => {
     const p = processor({ thresholds: [2], cooldown: '1h' });
     const labels = p.feed([{ body: 'a' }, { body: 'b' }, { body: 'a' }, { body: 'b' }]);
     expect(labels).toEqual(['', '', 'threshold', 'threshold']);
@@ -77,7 +77,7 @@ const outage = {
 };
 
 describe('a rule over a group', () => {
-  it('fires once, under its own name, when events and users hold at once', () => {
+  it('fires once, under its own name, when events and users hold at once', async () => {
     const p = processor({ rules: [outage] });
     const labels = p.feed(times(8, (i) => ({ at: i * 1000, user: `u${i % 2}`, attributes: checkout })));
     expect(labels).toEqual(['', '', '', '', 'rule:checkout outage', '', '', '']);
@@ -87,19 +87,19 @@ describe('a rule over a group', () => {
     expect(fired.attributes['unitrack.alert.detail']).toBe('5 events in 60s, 2 users in 60s');
   });
 
-  it('holds back with enough events and one user, or enough users and too few events', () => {
+  it('holds back with enough events and one user, or enough users and too few events', async () => {
     const p = processor({ rules: [outage] });
     expect(p.alerts(times(10, (i) => ({ at: i * 1000, user: 'u0', attributes: checkout })))).toEqual([]);
     const q = processor({ rules: [outage] });
     expect(q.alerts(times(4, (i) => ({ at: i * 1000, user: `u${i}`, attributes: checkout })))).toEqual([]);
   });
 
-  it('holds back when the events are not inside one window', () => {
+  it('holds back when the events are not inside one window', async () => {
     const p = processor({ rules: [outage] });
     expect(p.alerts(times(10, (i) => ({ at: i * 20_000, user: `u${i % 2}`, attributes: checkout })))).toEqual([]);
   });
 
-  it('counts only what its condition matches', () => {
+  it('counts only what its condition matches', async () => {
     const p = processor({ rules: [outage] });
     const events = times(10, (i) => ({
       at: i * 1000,
@@ -109,7 +109,7 @@ describe('a rule over a group', () => {
     expect(p.alerts(events)).toEqual([]);
   });
 
-  it('fires at most once per group per action interval, and again after it', () => {
+  it('fires at most once per group per action interval, and again after it', async () => {
     const p = processor({ rules: [outage] });
     // Ten events a minute for 25 minutes: held back for 10 minutes after each alert.
     const events = times(250, (i) => ({ at: Math.floor(i / 10) * 60_000 + (i % 10) * 1000, user: `u${i % 2}`, attributes: checkout }));
@@ -117,7 +117,7 @@ describe('a rule over a group', () => {
     expect(minutes).toEqual([0, 10, 20]);
   });
 
-  it('new_group: fires on a matching group’s first event only', () => {
+  it('new_group: fires on a matching group’s first event only', async () => {
     const p = processor({ rules: [{ name: 'new checkout', condition: outage.condition, new_group: true }] });
     const labels = p.feed([
       { body: 'a', attributes: checkout },
@@ -128,7 +128,7 @@ describe('a rule over a group', () => {
     expect(labels).toEqual(['rule:new checkout', '', '', 'rule:new checkout']);
   });
 
-  it('regression: fires on the event that reopens the group, not on one from an older release', () => {
+  it('regression: fires on the event that reopens the group, not on one from an older release', async () => {
     const p = processor({ rules: [{ name: 'reopened', regression: true, action_interval: 0 }] });
     expect(p.alerts([{ version: '2.0.0' }])).toEqual([]);
     const fp = p.records[0].attributes['unitrack.fingerprint'] as string;
@@ -137,7 +137,7 @@ describe('a rule over a group', () => {
     expect(p.alerts([{ version: '2.1.0' }, { version: '2.1.0' }])).toEqual(['rule:reopened']);
   });
 
-  it('a condition alone: every matching event, once per action interval', () => {
+  it('a condition alone: every matching event, once per action interval', async () => {
     const p = processor({ rules: [{ name: 'checkout', condition: outage.condition, action_interval: '1m' }] });
     const labels = p.feed([
       { at: 0, attributes: checkout },
@@ -148,7 +148,7 @@ describe('a rule over a group', () => {
     expect(labels).toEqual(['rule:checkout', '', '', 'rule:checkout']);
   });
 
-  it('each rule its own clock: two rules that hold on one group both fire', () => {
+  it('each rule its own clock: two rules that hold on one group both fire', async () => {
     const p = processor({
       rules: [
         { name: 'five', events: { count: 5, window: '1m' }, action_interval: '1h' },
@@ -159,7 +159,7 @@ describe('a rule over a group', () => {
     expect(p.feed(times(7))).toEqual(['', '', 'rule:three', '', 'rule:five', '', '']);
   });
 
-  it('comes before the built-in reasons, which keep their own clocks', () => {
+  it('comes before the built-in reasons, which keep their own clocks', async () => {
     const p = processor({
       new_group: true,
       thresholds: [3],
@@ -169,14 +169,14 @@ describe('a rule over a group', () => {
     expect(p.feed(times(4))).toEqual(['new_group', 'rule:second', 'threshold', '']);
   });
 
-  it('is held back below the floor (min_severity), its events still counted', () => {
+  it('is held back below the floor (min_severity), its events still counted', async () => {
     const p = processor({ rules: [{ name: 'three', events: { count: 3, window: '1m' }, action_interval: 0 }] });
     expect(p.feed(times(4, (i) => ({ severity: i < 3 ? 'medium' : 'high' })))).toEqual(['', '', '', 'rule:three']);
     const q = processor({ min_severity: 'critical', rules: [{ name: 'three', events: { count: 3, window: '1m' }, action_interval: 0 }] });
     expect(q.alerts(times(5))).toEqual([]);
   });
 
-  it('counts a raised alert under its rule', () => {
+  it('counts a raised alert under its rule', async () => {
     const p = processor({ rules: [{ name: 'three', events: { count: 3, window: '1m' } }] });
     p.feed(times(3));
     expect(p.host.telemetry.value('unitrack_alerts_total', { reason: 'rule', rule: 'three' })).toBe(1);
@@ -189,7 +189,7 @@ describe('a rule over the whole stream (scope: all)', () => {
   const stream = (from: number, n: number, every: number) =>
     times(n, (i) => ({ at: from + i * 1000, severity: i % every === 0 ? ('high' as const) : ('info' as const), body: `g${i % 7}` }));
 
-  it('error_rate: fires when errors ÷ events over a whole window pass the rate, across groups', () => {
+  it('error_rate: fires when errors ÷ events over a whole window pass the rate, across groups', async () => {
     const p = processor({ rules: [rate] });
     // 1 in 10 errors: 0.1 > 0.05; nothing before a whole minute was seen.
     const labels = p.feed(stream(0, 120, 10));
@@ -199,18 +199,18 @@ describe('a rule over the whole stream (scope: all)', () => {
     expect(p.records[60].attributes['unitrack.alert.detail']).toMatch(/^error rate 0\.1\d* \(6\/60\) in 60s$/);
   });
 
-  it('error_rate: holds back at or below the rate', () => {
+  it('error_rate: holds back at or below the rate', async () => {
     const p = processor({ rules: [rate] });
     expect(p.alerts(stream(0, 300, 25))).toEqual([]);
   });
 
-  it('error_rate: at most once per action interval over the stream', () => {
+  it('error_rate: at most once per action interval over the stream', async () => {
     const p = processor({ rules: [rate] });
     const fired = p.feed(stream(0, 900, 5)).flatMap((l, i) => (l ? [i] : []));
     expect(fired).toEqual([60, 360, 660]);
   });
 
-  it('error_rate counts every event the condition matches, below the floor too (before sampling)', () => {
+  it('error_rate counts every event the condition matches, below the floor too (before sampling)', async () => {
     // 1 in 2 of the checkout events are errors; the search events (all info) are not counted.
     const p = processor({ rules: [{ ...rate, condition: outage.condition, error_rate: { above: 0.4, window: '1m' } }] });
     const events = times(200, (i) => ({
@@ -223,7 +223,7 @@ describe('a rule over the whole stream (scope: all)', () => {
     expect(all.alerts(events)).toEqual([]);
   });
 
-  it('events: at least N events of the stream inside the window', () => {
+  it('events: at least N events of the stream inside the window', async () => {
     const p = processor({ rules: [{ name: 'busy', scope: 'all', events: { count: 30, window: '10s' }, action_interval: '1h' }] });
     expect(p.alerts(times(40, (i) => ({ at: i * 1000, body: `g${i}` })))).toEqual([]);
     const fired = p.feed(times(40, (i) => ({ at: 100_000 + i * 100, body: `g${i}` }))).flatMap((l, i) => (l ? [i] : []));
@@ -237,13 +237,13 @@ describe('rule configuration', () => {
     return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   };
 
-  it('rejects a condition that is not OTTL, naming the column', () => {
+  it('rejects a condition that is not OTTL, naming the column', async () => {
     expect(issues([{ name: 'x', condition: 'attributes["a"] ==' }])).toEqual([
       expect.stringMatching(/^alerts\.rules\.0\.condition: .*column/),
     ]);
   });
 
-  it('rejects group conditions on a stream rule, error_rate on a group rule, a rule with no condition, two rules of one name', () => {
+  it('rejects group conditions on a stream rule, error_rate on a group rule, a rule with no condition, two rules of one name', async () => {
     expect(issues([{ name: 'x', scope: 'all', users: { count: 2, window: '1m' }, events: { count: 1, window: '1m' } }])).toEqual([
       expect.stringMatching(/^alerts\.rules\.0\.users: a rule with scope all/),
     ]);
@@ -258,7 +258,7 @@ describe('rule configuration', () => {
     ).toEqual([expect.stringMatching(/^alerts\.rules\.1\.name: two rules/)]);
   });
 
-  it('takes the design’s example', () => {
+  it('takes the design’s example', async () => {
     const config = fingerprintConfig.parse({ alerts: { rules: [outage, { ...rateExample }] } });
     expect(config.alerts.rules.map((r) => [r.name, r.scope, r.action_interval])).toEqual([
       ['checkout outage', 'group', 600_000],
@@ -307,7 +307,7 @@ describe('collector-config/examples/rule-routing.yaml', () => {
     }
   });
 
-  it('routes by unitrack.alert.rule through the routing table', () => {
+  it('routes by unitrack.alert.rule through the routing table', async () => {
     const raw = readConfigFiles([file]).raw as { connectors: { routing: unknown } };
     const config = routingConfig.parse(raw.connectors.routing);
     let hit: string[] = [];

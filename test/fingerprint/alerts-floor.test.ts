@@ -40,14 +40,14 @@ interface Step {
 }
 
 /** Feeds events of one group through a store and a policy, as the processor does; returns the reasons raised. */
-function run(options: Partial<AlertPolicyOptions>, steps: Step[]): { reasons: string[]; store: GroupStore } {
+async function run(options: Partial<AlertPolicyOptions>, steps: Step[]): Promise<{ reasons: string[]; store: GroupStore }> {
   const policy = new AlertPolicy({ ...OFF, ...options });
   const store = new GroupStore(groupStoreOptions(fingerprintConfig.parse({}), ':memory:'));
   const reasons: string[] = [];
-  steps.forEach((s, i) => {
+  for (const [i, s] of steps.entries()) {
     const time = s.time ?? T0 + i * 1000;
-    if (s.resolveIn) store.setStatus('grp', 'resolved', time - 1, s.resolveIn);
-    if (s.ignore) store.ignore('grp', s.ignore, time - 1);
+    if (s.resolveIn) await store.setStatus('grp', 'resolved', time - 1, s.resolveIn);
+    if (s.ignore) await store.ignore('grp', s.ignore, time - 1);
     const severity = s.severity ?? 'high';
     const o: Observation = {
       fingerprint: 'grp',
@@ -62,11 +62,11 @@ function run(options: Partial<AlertPolicyOptions>, steps: Step[]): { reasons: st
     };
     const before = store.peek('grp');
     const regressed = before !== undefined && policy.isRegression(before, o.version);
-    if (regressed) store.setStatus('grp', 'unresolved', time);
+    if (regressed) store.reopen('grp', time);
     const { group, isNew, escalated } = store.observe(o);
     const d = policy.decide(group, { isNew, regressed, escalated, severity, user: o.user, time });
     if (d) reasons.push(d.reason);
-  });
+  }
   return { reasons, store };
 }
 
@@ -92,22 +92,22 @@ const REASONS: [string, Partial<AlertPolicyOptions>, (s: Severity) => Step[]][] 
 ];
 
 describe('the severity floor', () => {
-  it.each(REASONS)('%s fires at high', (reason, options, steps) => {
-    expect(run(options, steps('high')).reasons).toEqual([reason]);
+  it.each(REASONS)('%s fires at high', async (reason, options, steps) => {
+    expect((await run(options, steps('high'))).reasons).toEqual([reason]);
   });
 
-  it.each(REASONS)('%s is held back at medium, and its group still counted', (_reason, options, steps) => {
-    const { reasons, store } = run(options, steps('medium'));
+  it.each(REASONS)('%s is held back at medium, and its group still counted', async (_reason, options, steps) => {
+    const { reasons, store } = await run(options, steps('medium'));
     expect(reasons).toEqual([]);
     expect(store.peek('grp')?.count).toBe(steps('medium').length);
   });
 
-  it.each(REASONS)('%s fires at medium with the floor at medium, not with it at critical', (reason, options, steps) => {
-    expect(run({ ...options, minSeverity: 'medium' }, steps('medium')).reasons).toEqual([reason]);
-    expect(run({ ...options, minSeverity: 'critical' }, steps('high')).reasons).toEqual([]);
+  it.each(REASONS)('%s fires at medium with the floor at medium, not with it at critical', async (reason, options, steps) => {
+    expect((await run({ ...options, minSeverity: 'medium' }, steps('medium'))).reasons).toEqual([reason]);
+    expect((await run({ ...options, minSeverity: 'critical' }, steps('high'))).reasons).toEqual([]);
   });
 
-  it('severity fires for each event at or above the floor (on its cooldown), never below it', () => {
+  it('severity fires for each event at or above the floor (on its cooldown), never below it', async () => {
     const steps: Step[] = [
       { severity: 'medium', time: T0 },
       { severity: 'high', time: T0 + 1 },
@@ -115,25 +115,25 @@ describe('the severity floor', () => {
       { severity: 'debug', time: T0 + 120_000 },
       { severity: 'critical', time: T0 + 120_001 },
     ];
-    expect(run({ severity: true, cooldownMs: 60_000 }, steps).reasons).toEqual(['severity', 'severity']);
+    expect((await run({ severity: true, cooldownMs: 60_000 }, steps)).reasons).toEqual(['severity', 'severity']);
   });
 
-  it('`none` (undefined) is no floor: a debug event alerts, and there is no severity reason', () => {
-    expect(run({ newGroup: true, thresholds: [2], minSeverity: undefined, severity: true }, at('debug', 3)).reasons).toEqual([
+  it('`none` (undefined) is no floor: a debug event alerts, and there is no severity reason', async () => {
+    expect((await run({ newGroup: true, thresholds: [2], minSeverity: undefined, severity: true }, at('debug', 3))).reasons).toEqual([
       'new_group',
       'threshold',
     ]);
   });
 
-  it('a window crossed below the floor does not fire; the count went on', () => {
+  it('a window crossed below the floor does not fire; the count went on', async () => {
     // Window of 2: the 3rd event crosses it; medium ones are held back, the window keeps counting.
     const steps: Step[] = [{ severity: 'medium' }, { severity: 'medium' }, { severity: 'medium' }, { severity: 'high' }];
-    const { reasons, store } = run({ window: { count: 2, intervalMs: 60_000 } }, steps);
+    const { reasons, store } = await run({ window: { count: 2, intervalMs: 60_000 } }, steps);
     expect(reasons).toEqual([]);
     expect(store.peek('grp')?.count).toBe(4);
   });
 
-  it('defaults to high in the schema', () => {
+  it('defaults to high in the schema', async () => {
     expect(fingerprintConfig.parse({}).alerts.min_severity).toBe('high');
   });
 });
@@ -154,7 +154,7 @@ describe('the default config, end to end', () => {
       const got = hook.bodies.map((b) => `${b.data.event.severity}:${b.data.reason}`).sort();
       expect(got).toEqual(['critical:new_group', 'critical:threshold', 'high:new_group', 'high:threshold']);
       // The groups below the floor are still counted.
-      const groups = (service.host.shared.get(GROUPS) as GroupStore).list();
+      const groups = await (service.host.shared.get(GROUPS) as GroupStore).list();
       expect(groups.map((g) => g.count)).toEqual(SEVERITIES.map(() => 12));
     } finally {
       await service.shutdown();

@@ -58,12 +58,7 @@ describe('the fingerprint processor in a pipeline', () => {
     expect(lines.find((l) => l.message === 'Disk full on /dev/sda1')?.fingerprint).not.toBe(timeouts[0].fingerprint);
     const custom = lines.find((l) => l.message === 'custom');
     expect(custom?.attributes ?? {}).not.toHaveProperty('unitrack.fingerprint.input');
-    expect(
-      store()
-        .list()
-        .map((g) => g.count)
-        .sort(),
-    ).toEqual([1, 1, 4]);
+    expect((await store().list()).map((g) => g.count).sort()).toEqual([1, 1, 4]);
     expect(service.telemetry.value('unitrack_alerts_total', { reason: 'new_group' })).toBe(3);
     await service.shutdown();
   });
@@ -73,18 +68,18 @@ describe('the fingerprint processor in a pipeline', () => {
     const first = pipeline(dir);
     first.service.ingest([record('Payment 1 failed', { 'exception.type': 'PaymentError' })]);
     await first.service.forceFlush();
-    const fp = first.store().list()[0].fingerprint;
-    first.store().setStatus(fp, 'resolved');
+    const fp = (await first.store().list())[0].fingerprint;
+    await first.store().setStatus(fp, 'resolved');
     await first.service.shutdown();
 
     const second = pipeline(dir);
-    expect(second.store().get(fp)?.status).toBe('resolved');
+    expect((await second.store().get(fp))?.status).toBe('resolved');
     second.service.ingest([record('Payment 2 failed', { 'exception.type': 'PaymentError' })]);
     await second.service.forceFlush();
     const last = readJsonLines(second.file).at(-1);
     expect(last).toMatchObject({ fingerprint: fp, group_count: 2, alert: { reason: 'regression' } });
-    expect(second.store().get(fp)?.status).toBe('unresolved');
-    expect(second.store().metrics(3_600_000).mttr_seconds).not.toBeNull();
+    expect((await second.store().get(fp))?.status).toBe('unresolved');
+    expect((await second.store().metrics(3_600_000)).mttr_seconds).not.toBeNull();
     await second.service.shutdown();
   });
 });

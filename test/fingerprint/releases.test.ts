@@ -35,7 +35,7 @@ describe('compareVersions (semver precedence)', () => {
 });
 
 describe('ReleaseOrder', () => {
-  it('orders what is not semver by first sight, and semver as semver whatever the order seen', () => {
+  it('orders what is not semver by first sight, and semver as semver whatever the order seen', async () => {
     const order = new ReleaseOrder();
     for (const v of ['f1e2d3c', '0a1b2c3', '1.10.0', '1.9.0', 'build-1000', 'build-999']) order.see(v);
     expect(order.compare('0a1b2c3', 'f1e2d3c')).toBe(1); // newer, though it sorts first as a string
@@ -46,7 +46,7 @@ describe('ReleaseOrder', () => {
     expect(order.compare('f1e2d3c', 'f1e2d3c')).toBe(0);
   });
 
-  it('says undefined for a release it has not seen', () => {
+  it('says undefined for a release it has not seen', async () => {
     const order = new ReleaseOrder();
     order.see('abc');
     expect(order.compare('abc', 'def')).toBeUndefined();
@@ -69,26 +69,26 @@ describe('regressions through the fingerprint processor', () => {
     return p.feed(after.map((version) => ({ version })));
   }
 
-  it('semver: an older release does not reopen; the release of the fix or a newer one does', () => {
+  it('semver: an older release does not reopen; the release of the fix or a newer one does', async () => {
     expect(scenario(['1.9.0', '1.10.0'], '1.10.0', ['1.9.9', '1.10.0-rc.1'])).toEqual(['', '']);
     expect(scenario(['1.9.0', '1.10.0'], '1.10.0', ['1.9.9', '1.10.0'])).toEqual(['', 'regression']);
     expect(scenario(['1.9.0', '1.10.0'], '1.10.0', ['1.11.0', '1.11.0'])).toEqual(['regression', '']);
   });
 
-  it('git SHAs: ordered by first sight, not as strings', () => {
+  it('git SHAs: ordered by first sight, not as strings', async () => {
     // f1e2d3c was seen first, the fix shipped in 0a1b2c3: f1e2d3c is older though it sorts after.
     expect(scenario(['f1e2d3c', '0a1b2c3'], '0a1b2c3', ['f1e2d3c'])).toEqual(['']);
     // A release never seen before is newer than every release seen.
     expect(scenario(['f1e2d3c', '0a1b2c3'], '0a1b2c3', ['f1e2d3c', '99aa00b'])).toEqual(['', 'regression']);
   });
 
-  it('build numbers and dates: ordered by first sight', () => {
+  it('build numbers and dates: ordered by first sight', async () => {
     expect(scenario(['999', '1000'], '1000', ['999', '1000'])).toEqual(['', 'regression']);
     expect(scenario(['2024-12-31', '2025-01-02'], '2025-01-02', ['2024-12-31'])).toEqual(['']);
     expect(scenario(['2024-12-31', '2025-01-02'], '2025-01-02', ['2025-01-09'])).toEqual(['regression']);
   });
 
-  it('a SHA starting with digits is not read as a number', () => {
+  it('a SHA starting with digits is not read as a number', async () => {
     // The old comparison read "7f3a1c2" as 7 (newer than 2.0.0) and reopened the group.
     expect(scenario(['7f3a1c2', '2.0.0'], '2.0.0', ['7f3a1c2'])).toEqual(['']);
   });
@@ -118,7 +118,7 @@ describe('regressions through the fingerprint processor', () => {
     db.close();
   });
 
-  it('no version on the event, or none on the fix: a regression', () => {
+  it('no version on the event, or none on the fix: a regression', async () => {
     expect(scenario(['1.0.0'], '1.0.0', [''])).toEqual(['regression']);
   });
 });
