@@ -12,6 +12,22 @@ function fmix(h: number): number {
 }
 
 /**
+ * Adds a user to 256 HyperLogLog registers with the fast hash: the registers every UserCounter
+ * fills, so registers filled apart (several instances sharing a PostgreSQL store) merge by max.
+ */
+export function addToRegisters(registers: Uint8Array, user: string): void {
+  // FNV-1a, then two murmur3 finalizers: one for the register, one for the rank.
+  let f = 0x811c9dc5;
+  for (let i = 0; i < user.length; i++) f = Math.imul(f ^ user.charCodeAt(i), 0x01000193);
+  const index = fmix(f) >>> 24;
+  const rest = fmix(f ^ 0x9e3779b9);
+  const rank = rest === 0 ? 33 : Math.clz32(rest) + 1;
+  if (rank > registers[index]) registers[index] = rank;
+}
+
+export const USER_REGISTERS = REGISTERS;
+
+/**
  * Distinct users of a group in bounded memory: exact up to 64 users, then a HyperLogLog of 256
  * one-byte registers (about 6.5% standard error), so a group touched by a million users costs the
  * same as one touched by a hundred.
@@ -42,22 +58,15 @@ export class UserCounter {
   }
 
   #addHashed(user: string): void {
-    let index: number;
-    let rest: number;
-    if (this.#sha1) {
-      const h = hash('sha1', user, 'buffer') as Buffer;
-      index = h[0];
-      rest = h.readUInt32BE(1);
-    } else {
-      // FNV-1a, then two murmur3 finalizers: one for the register, one for the rank.
-      let f = 0x811c9dc5;
-      for (let i = 0; i < user.length; i++) f = Math.imul(f ^ user.charCodeAt(i), 0x01000193);
-      index = fmix(f) >>> 24;
-      rest = fmix(f ^ 0x9e3779b9);
-    }
-    const rank = rest === 0 ? 33 : Math.clz32(rest) + 1;
     const registers = this.#registers as Uint8Array;
-    if (rank > registers[index]) registers[index] = rank;
+    if (!this.#sha1) {
+      addToRegisters(registers, user);
+      return;
+    }
+    const h = hash('sha1', user, 'buffer') as Buffer;
+    const rest = h.readUInt32BE(1);
+    const rank = rest === 0 ? 33 : Math.clz32(rest) + 1;
+    if (rank > registers[h[0]]) registers[h[0]] = rank;
   }
 
   get count(): number {
