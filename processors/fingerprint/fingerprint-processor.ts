@@ -11,6 +11,8 @@ import type { MessageNormalizer } from './message-normalizer.ts';
 import { topInAppFrame } from './stack-frame.ts';
 
 const HEX_KEY = /^[0-9a-f]{16,64}$/;
+const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
+const ATTR_DEPLOYMENT_ENVIRONMENT = 'deployment.environment';
 const MAX_TITLE = 200;
 
 /**
@@ -77,8 +79,8 @@ export class FingerprintProcessor implements LogRecordProcessor {
     const severity = severityOf(record);
     const time = recordTimeMs(record);
     const user = typeof a[A.ATTR_USER_ID] === 'string' ? (a[A.ATTR_USER_ID] as string) : undefined;
-    const versionAttr = record.resource?.attributes?.[A.ATTR_SERVICE_VERSION];
-    const version = typeof versionAttr === 'string' ? versionAttr : undefined;
+    const resource = record.resource?.attributes;
+    const version = stringOf(resource?.[A.ATTR_SERVICE_VERSION]);
     const isError = type !== undefined || severity === 'high' || severity === 'critical';
 
     const before = this.#store.peek(fingerprint);
@@ -98,6 +100,8 @@ export class FingerprintProcessor implements LogRecordProcessor {
       isError,
       user,
       version,
+      service: stringOf(resource?.[A.ATTR_SERVICE_NAME]),
+      environment: stringOf(resource?.[ATTR_DEPLOYMENT_ENVIRONMENT_NAME]) ?? stringOf(resource?.[ATTR_DEPLOYMENT_ENVIRONMENT]),
       time,
       event: () => eventJsonText(record),
     });
@@ -111,6 +115,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
       record.setAttribute(A.ATTR_GROUP_LAST_SEEN, new Date(group.lastSeen).toISOString());
       if (group.users.count > 0) record.setAttribute(A.ATTR_GROUP_USERS, group.users.count);
       this.#store.alertsTriggered++;
+      this.#store.recordAlert(fingerprint, time, decision);
       const key = decision.rule === undefined ? decision.reason : `rule:${decision.rule}`;
       let c = this.#alerts.get(key);
       if (!c) {
@@ -132,4 +137,8 @@ export class FingerprintProcessor implements LogRecordProcessor {
   async shutdown(): Promise<void> {
     this.#release();
   }
+}
+
+function stringOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }

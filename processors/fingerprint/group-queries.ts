@@ -1,8 +1,26 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { EventJson } from '../../model/event-json.ts';
-import type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
-import type { Severity } from '../../model/severity.ts';
-import { ignoreTargets, MINUTE } from './group-schema.ts';
+import type {
+  DashboardMetrics,
+  GroupAlert,
+  GroupDetail,
+  GroupEvent,
+  GroupEventChoice,
+  GroupFacets,
+  GroupListOptions,
+  GroupStatus,
+  GroupSummary,
+  GroupTag,
+  GroupTagKey,
+  TrendPoint,
+} from '../../model/groups.ts';
+import { SEVERITIES, type Severity } from '../../model/severity.ts';
+import { ignoreTargets, MAX_ALERTS, MINUTE, OTHER_TAG } from './group-schema.ts';
+
+/** A severity's rank in SQL (the groups row keeps the name). */
+const SEVERITY_RANK = `CASE g.severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} ELSE 0 END`;
+/** The range `priority` ranks recent volume over when the list names none. */
+const PRIORITY_RANGE_MS = 3_600_000;
 
 /**
  * What the dashboard and the SDK's groups API read: lists, one group, metrics over a range, from
@@ -22,19 +40,50 @@ export class GroupQueries {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (options.status) {
-      where.push('status = ?');
+      where.push('g.status = ?');
       args.push(options.status);
     }
     if (options.query) {
-      where.push("(title LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR component LIKE ? ESCAPE '\\')");
+      where.push(
+        "(g.title LIKE ? ESCAPE '\\' OR g.message LIKE ? ESCAPE '\\' OR g.type LIKE ? ESCAPE '\\' OR g.component LIKE ? ESCAPE '\\')",
+      );
       const like = `%${options.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       args.push(like, like, like, like);
     }
-    const order = { last_seen: 'last_seen', first_seen: 'first_seen', count: 'count', users: 'user_count' }[options.sort ?? 'last_seen'];
+    if (options.minSeverity) {
+      const levels = SEVERITIES.slice(SEVERITIES.indexOf(options.minSeverity));
+      where.push(`g.severity IN (${levels.map(() => '?').join(',')})`);
+      args.push(...levels);
+    }
+    for (const key of ['service', 'environment', 'release'] as const) {
+      const value = options[key];
+      if (value === undefined) continue;
+      where.push('g.fingerprint IN (SELECT fingerprint FROM group_tags WHERE key = ? AND value = ?)');
+      args.push(key, value);
+    }
+    if (options.rangeMs !== undefined) {
+      where.push('g.last_seen >= ?');
+      args.push(now - options.rangeMs);
+    }
+    const ranged = options.rangeMs !== undefined || options.sort === 'priority';
+    const fromMinute = Math.floor((now - (options.rangeMs ?? PRIORITY_RANGE_MS)) / MINUTE);
+    const order = {
+      last_seen: 'g.last_seen DESC',
+      first_seen: 'g.first_seen DESC',
+      count: 'g.count DESC',
+      users: 'g.user_count DESC',
+      priority: `${SEVERITY_RANK} DESC, range_count DESC, g.last_seen DESC`,
+    }[options.sort ?? 'last_seen'];
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const join = ranged
+      ? 'LEFT JOIN (SELECT fingerprint, SUM(count) AS n FROM minutes WHERE minute >= ? GROUP BY fingerprint) r ON r.fingerprint = g.fingerprint'
+      : '';
     const rows = this.#db
-      .prepare(`SELECT * FROM groups ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} DESC LIMIT ${limit}`)
-      .all(...args) as Record<string, unknown>[];
+      .prepare(
+        `SELECT g.*${ranged ? ', COALESCE(r.n, 0) AS range_count' : ''} FROM groups g ${join}
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`,
+      )
+      .all(...(ranged ? [fromMinute] : []), ...args) as Record<string, unknown>[];
     return this.#summaries(rows, now);
   }
 
@@ -43,7 +92,9 @@ export class GroupQueries {
     if (!row) return undefined;
     const [summary] = this.#summaries([row], now);
     const events = (
-      this.#db.prepare('SELECT json FROM events WHERE fingerprint = ? ORDER BY seq DESC LIMIT 10').all(fingerprint) as { json: string }[]
+      this.#db.prepare('SELECT json FROM events WHERE fingerprint = ? AND slot >= 0 ORDER BY seq DESC LIMIT 10').all(fingerprint) as {
+        json: string;
+      }[]
     ).map((e) => JSON.parse(e.json) as EventJson);
     const history = (
       this.#db.prepare('SELECT status, at FROM status_changes WHERE fingerprint = ? ORDER BY rowid').all(fingerprint) as {
@@ -52,7 +103,93 @@ export class GroupQueries {
       }[]
     ).filter((h, i) => i > 0 || h.status !== 'unresolved' || h.at !== Number(row.first_seen)); // files from before the opening row was dropped
     history.unshift({ status: 'unresolved', at: Number(row.first_seen) });
-    return { ...summary, events, history: history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString() })) };
+    const alerts = (
+      this.#db
+        .prepare(`SELECT at, reason, rule, detail FROM alerts WHERE fingerprint = ? ORDER BY at DESC, rowid DESC LIMIT ${MAX_ALERTS}`)
+        .all(fingerprint) as { at: number; reason: string; rule: string | null; detail: string | null }[]
+    ).map((a) => {
+      const alert: GroupAlert = { at: new Date(a.at).toISOString(), reason: a.reason };
+      if (a.rule !== null) alert.rule = a.rule;
+      if (a.detail !== null) alert.detail = a.detail;
+      return alert;
+    });
+    const detail: GroupDetail = {
+      ...summary,
+      events,
+      history: history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString() })),
+      alerts,
+    };
+    // The release of the first event: the release tag first seen (exact while the group has at most 50 releases).
+    const first = this.#db
+      .prepare("SELECT value FROM group_tags WHERE fingerprint = ? AND key = 'release' AND value != ? ORDER BY first_seen LIMIT 1")
+      .get(fingerprint, OTHER_TAG) as { value: string } | undefined;
+    if (first) detail.first_release = first.value;
+    return detail;
+  }
+
+  /** One stored event of a group and its stored neighbours (the ring and the first event share seq 1 while both hold it). */
+  event(fingerprint: string, which: GroupEventChoice): GroupEvent | undefined {
+    const seqs = (
+      this.#db.prepare('SELECT DISTINCT seq FROM events WHERE fingerprint = ? ORDER BY seq').all(fingerprint) as { seq: number }[]
+    ).map((r) => Number(r.seq));
+    if (seqs.length === 0) return undefined;
+    const seq = which === 'latest' ? seqs[seqs.length - 1] : which === 'oldest' ? seqs[0] : which;
+    const i = seqs.indexOf(seq);
+    if (i === -1) return undefined;
+    const row = this.#db.prepare('SELECT json FROM events WHERE fingerprint = ? AND seq = ? LIMIT 1').get(fingerprint, seq) as {
+      json: string;
+    };
+    const out: GroupEvent = {
+      seq,
+      event: JSON.parse(row.json) as EventJson,
+      oldest: seqs[0],
+      latest: seqs[seqs.length - 1],
+      stored: seqs.length,
+    };
+    if (i > 0) out.previous = seqs[i - 1];
+    if (i < seqs.length - 1) out.next = seqs[i + 1];
+    return out;
+  }
+
+  tags(fingerprint: string): GroupTag[] | undefined {
+    if (!this.#getGroup.get(fingerprint)) return undefined;
+    const rows = this.#db
+      .prepare('SELECT key, value, count, first_seen, last_seen FROM group_tags WHERE fingerprint = ? ORDER BY key, count DESC, value')
+      .all(fingerprint) as { key: GroupTagKey; value: string; count: number; first_seen: number; last_seen: number }[];
+    const tags = new Map<GroupTagKey, GroupTag>();
+    for (const r of rows) {
+      let tag = tags.get(r.key);
+      if (!tag) tags.set(r.key, (tag = { key: r.key, total: 0, values: [], other: 0 }));
+      const n = Number(r.count);
+      tag.total += n;
+      if (r.value === OTHER_TAG) tag.other += n;
+      else
+        tag.values.push({
+          value: r.value,
+          count: n,
+          first_seen: new Date(Number(r.first_seen)).toISOString(),
+          last_seen: new Date(Number(r.last_seen)).toISOString(),
+        });
+    }
+    return [...tags.values()];
+  }
+
+  series(fingerprint: string, rangeMs: number, now: number): TrendPoint[] {
+    const fromMinute = Math.floor((now - rangeMs) / MINUTE);
+    const rows = this.#db
+      .prepare('SELECT minute, count AS events, errors FROM minutes WHERE fingerprint = ? AND minute >= ? ORDER BY minute')
+      .all(fingerprint, fromMinute) as { minute: number; events: number; errors: number }[];
+    return bucketed(rows, fromMinute, Math.floor(now / MINUTE));
+  }
+
+  facets(): GroupFacets {
+    const values = (key: string) =>
+      (
+        this.#db
+          .prepare('SELECT value FROM group_tags WHERE key = ? AND value != ? GROUP BY value ORDER BY SUM(count) DESC LIMIT 100')
+          .all(key, OTHER_TAG) as { value: string }[]
+      ).map((r) => r.value);
+    return { service: values('service'), environment: values('environment'), release: values('release') };
   }
 
   #summaries(rows: Record<string, unknown>[], now: number): GroupSummary[] {
@@ -69,6 +206,13 @@ export class GroupQueries {
       const i = 59 - (nowMinute - m.minute);
       if (i >= 0 && i < 60) t[i] += m.count;
     }
+    const services = new Map<string, string>();
+    const serviceRows = this.#db
+      .prepare(
+        `SELECT fingerprint, value FROM group_tags WHERE key = 'service' AND value != ? AND fingerprint IN (${placeholders}) ORDER BY count`,
+      )
+      .all(OTHER_TAG, ...rows.map((r) => r.fingerprint as string)) as { fingerprint: string; value: string }[];
+    for (const s of serviceRows) services.set(s.fingerprint, s.value); // the most frequent last
     return rows.map((r) => {
       const summary: GroupSummary = {
         fingerprint: r.fingerprint as string,
@@ -86,6 +230,10 @@ export class GroupQueries {
       if (r.component) summary.component = r.component as string;
       if (r.category) summary.category = r.category as string;
       if (r.status === 'resolved') summary.resolved_at = new Date(Number(r.status_at)).toISOString();
+      const service = services.get(r.fingerprint as string);
+      if (service !== undefined) summary.service = service;
+      if (r.last_version) summary.last_release = r.last_version as string;
+      if (r.range_count !== undefined) summary.range_count = Number(r.range_count);
       const until = ignoreTargets(r);
       if (until) {
         summary.ignored_until = {};
@@ -127,31 +275,19 @@ export class GroupQueries {
       .filter((r): r is Record<string, unknown> => r !== undefined);
     const topSummaries = this.#summaries(topRows, now);
     const recent = (
-      this.#db.prepare('SELECT json FROM events WHERE is_error = 1 AND time >= ? ORDER BY time DESC LIMIT 50').all(now - rangeMs) as {
+      this.#db
+        .prepare('SELECT json FROM events WHERE is_error = 1 AND time >= ? AND slot >= 0 ORDER BY time DESC LIMIT 50')
+        .all(now - rangeMs) as {
         json: string;
       }[]
     ).map((e) => JSON.parse(e.json) as EventJson);
     const rangeMinutes = Math.max(1, Math.round(rangeMs / MINUTE));
-    const minutes = nowMinute - fromMinute + 1;
-    const bucket = Math.max(1, Math.ceil(minutes / 60));
     const series = this.#db.prepare('SELECT minute, events, errors FROM totals WHERE minute >= ? ORDER BY minute').all(fromMinute) as {
       minute: number;
       events: number;
       errors: number;
     }[];
-    const buckets = Math.ceil(minutes / bucket);
-    const trend = Array.from({ length: buckets }, (_, i) => ({
-      time: new Date((fromMinute + i * bucket) * MINUTE).toISOString(),
-      events: 0,
-      errors: 0,
-    }));
-    for (const s of series) {
-      const i = Math.floor((s.minute - fromMinute) / bucket);
-      if (i >= 0 && i < buckets) {
-        trend[i].events += s.events;
-        trend[i].errors += s.errors;
-      }
-    }
+    const trend = bucketed(series, fromMinute, nowMinute);
     const totalErrors = Number(totals.errors);
     return {
       range_seconds: Math.round(rangeMs / 1000),
@@ -167,4 +303,24 @@ export class GroupQueries {
       trend,
     };
   }
+}
+
+/** Per-minute counts from `fromMinute` to `nowMinute` in at most 60 buckets of whole minutes, oldest first. */
+function bucketed(rows: { minute: number; events: number; errors: number }[], fromMinute: number, nowMinute: number): TrendPoint[] {
+  const minutes = nowMinute - fromMinute + 1;
+  const bucket = Math.max(1, Math.ceil(minutes / 60));
+  const buckets = Math.ceil(minutes / bucket);
+  const trend = Array.from({ length: buckets }, (_, i) => ({
+    time: new Date((fromMinute + i * bucket) * MINUTE).toISOString(),
+    events: 0,
+    errors: 0,
+  }));
+  for (const s of rows) {
+    const i = Math.floor((s.minute - fromMinute) / bucket);
+    if (i >= 0 && i < buckets) {
+      trend[i].events += Number(s.events);
+      trend[i].errors += Number(s.errors);
+    }
+  }
+  return trend;
 }

@@ -1,6 +1,6 @@
 /**
- * The group store's tables (groups, a ring of recent events per group, per-minute counts, totals,
- * users, status changes), the conversion of files written by older versions, and the deletes that
+ * The group store's tables (groups, a ring of recent events per group and its first event,
+ * per-minute counts, totals, users, status changes, exact tag counts, alerts raised), the conversion of files written by older versions, and the deletes that
  * span tables. The rows are written by group-writer.ts and read by group-queries.ts.
  */
 import type { DatabaseSync } from 'node:sqlite';
@@ -9,8 +9,18 @@ import type { DatabaseSync } from 'node:sqlite';
 export const MINUTE = 60_000;
 /** Events kept per group. */
 export const RECENT_EVENTS = 10;
+/** The events table's slot of a group's first event (the ring's slots are 0..RECENT_EVENTS-1). */
+export const FIRST_EVENT_SLOT = -1;
+/** Distinct values counted exactly per group and tag key; events with later values count under OTHER_TAG. */
+export const MAX_TAG_VALUES = 50;
+/** The group_tags value that counts the events whose value came after the first MAX_TAG_VALUES (an empty value is never counted). */
+export const OTHER_TAG = '';
+/** Alerts kept per group (older ones go at a sweep). */
+export const MAX_ALERTS = 50;
 
-const TABLES = ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes'];
+const TABLES = ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes', 'group_tags', 'alerts'];
+/** Tables whose rows belong to one group (deleted with it). */
+const GROUP_TABLES = ['groups', 'events', 'status_changes', 'group_tags', 'alerts'];
 
 /**
  * An ignored group's condition, last in the groups row (null when none): the count and distinct
@@ -61,6 +71,13 @@ export function createSchema(db: DatabaseSync): void {
     -- Releases (service.version) in the order first seen: regressions order non-semver versions by it.
     -- Not deleted with the groups: the order of releases stays true.
     CREATE TABLE IF NOT EXISTS releases (version TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+    -- Exact tag counts per group (service, environment, release, component, user): the issue page's
+    -- distributions and the list's filters. Files from before it start counting at open.
+    CREATE TABLE IF NOT EXISTS group_tags (fingerprint TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+      count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (fingerprint, key, value));
+    CREATE INDEX IF NOT EXISTS group_tags_value ON group_tags(key, value);
+    CREATE TABLE IF NOT EXISTS alerts (fingerprint TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT NOT NULL, rule TEXT, detail TEXT);
+    CREATE INDEX IF NOT EXISTS alerts_fp ON alerts(fingerprint, at);
   `);
 }
 
@@ -73,8 +90,12 @@ export function deleteBefore(db: DatabaseSync, groupsBefore: number, historyBefo
   const old = db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(groupsBefore) as { fingerprint: string }[];
   db.exec('BEGIN');
   try {
-    const deletes = ['groups', 'events', 'status_changes'].map((table) => db.prepare(`DELETE FROM ${table} WHERE fingerprint = ?`));
+    const deletes = GROUP_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE fingerprint = ?`));
     for (const { fingerprint } of old) for (const d of deletes) d.run(fingerprint);
+    // Each group's newest MAX_ALERTS alerts stay.
+    db.prepare(
+      `DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (PARTITION BY fingerprint ORDER BY at DESC) AS n FROM alerts) WHERE n > ${MAX_ALERTS})`,
+    ).run();
     const horizon = Math.floor(historyBefore / MINUTE);
     db.prepare('DELETE FROM minutes WHERE minute < ?').run(horizon);
     db.prepare('DELETE FROM totals WHERE minute < ?').run(horizon);

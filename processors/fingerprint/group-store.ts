@@ -3,19 +3,36 @@ import { diag } from '@opentelemetry/api';
 import type {
   DashboardMetrics,
   GroupDetail,
+  GroupEvent,
+  GroupEventChoice,
+  GroupFacets,
   GroupListOptions,
   GroupReader,
   GroupStatus,
   GroupStoreStats,
   GroupSummary,
+  GroupTag,
+  GroupTagKey,
   IgnoreCondition,
+  TrendPoint,
 } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { type AlertState, newAlertState } from './alert-state.ts';
 import { BloomFilter } from './bloom-filter.ts';
 import { GroupQueries } from './group-queries.ts';
-import { createSchema, deleteAll, deleteBefore, type IgnoreTargets, ignoreTargets, MINUTE, RECENT_EVENTS, slotOf } from './group-schema.ts';
+import {
+  createSchema,
+  deleteAll,
+  deleteBefore,
+  FIRST_EVENT_SLOT,
+  type IgnoreTargets,
+  ignoreTargets,
+  MINUTE,
+  OTHER_TAG,
+  RECENT_EVENTS,
+  slotOf,
+} from './group-schema.ts';
 import { CONNECTION_PRAGMAS, type WriteBatch } from './group-writer.ts';
 import { GroupWriterChannel } from './group-writer-channel.ts';
 import { MAX_RELEASES, ReleaseOrder, type ReleaseSeen } from './release-order.ts';
@@ -41,6 +58,10 @@ export interface Observation {
   user?: string;
   /** `service.version` of the emitting service, when known. */
   version?: string;
+  /** `service.name` of the emitting service, when known. */
+  service?: string;
+  /** `deployment.environment.name` (or the older `deployment.environment`) of the emitting service, when known. */
+  environment?: string;
   time: number;
   /** The event as shown to users; built only for the events a flush keeps (the last 10 of a group). */
   event: () => string;
@@ -83,6 +104,16 @@ interface PendingWrites {
   errors: number;
   /** Position in the store's recency order when last moved to its end. */
   touched: number;
+  /** The group's first event, when it opened since the last flush (kept apart from the ring: the issue page's "oldest"). */
+  first?: { time: number; isError: boolean; event: () => string };
+  /** Tag counts since the last flush, by key, then value. */
+  tags?: Map<GroupTagKey, Map<string, TagCount>>;
+}
+
+interface TagCount {
+  count: number;
+  first: number;
+  last: number;
 }
 
 /** All required: the defaults live in the fingerprint processor's schema (groupStoreOptions() in fingerprint-factory.ts). */
@@ -121,6 +152,8 @@ export class GroupStore implements GroupReader {
   #pendingStatus: { fingerprint: string; status: GroupStatus; at: number; openedAt: number }[] = [];
   /** Releases first seen since the last flush: version, seq. */
   #pendingReleases: (string | number)[] = [];
+  /** Alerts raised since the last flush: fingerprint, at, reason, rule, detail. */
+  #pendingAlerts: (string | number | null)[] = [];
   /** Releases in the order first seen, kept in the file across restarts (regressions order non-semver versions by it). */
   readonly releases: ReleaseOrder;
   readonly #listeners = new Set<Listener>();
@@ -216,6 +249,12 @@ export class GroupStore implements GroupReader {
       this.#pendingStatus.push({ fingerprint: group.fingerprint, status: 'unresolved', at: o.time, openedAt: o.time });
     }
     const pending = group.pending as PendingWrites;
+    if (isNew) pending.first = { time: o.time, isError: o.isError, event: o.event };
+    if (o.service) countTag(pending, 'service', o.service, o.time);
+    if (o.environment) countTag(pending, 'environment', o.environment, o.time);
+    if (o.version) countTag(pending, 'release', o.version, o.time);
+    if (o.component) countTag(pending, 'component', o.component, o.time);
+    if (o.user) countTag(pending, 'user', o.user, o.time);
     const recent = (pending.events ??= []);
     if (recent.length >= RECENT_EVENTS) recent.shift();
     else this.#pendingEventCount++;
@@ -301,6 +340,11 @@ export class GroupStore implements GroupReader {
     return true;
   }
 
+  /** Records an alert the group raised (the issue page's alert history); written with the next batch. */
+  recordAlert(fingerprint: string, at: number, alert: { reason: string; rule?: string; detail?: string }): void {
+    this.#pendingAlerts.push(fingerprint, at, alert.reason, alert.rule ?? null, alert.detail ?? null);
+  }
+
   /** The group for an observation about to be counted (no side effects beyond loading it). */
   peek(fingerprint: string): Group | undefined {
     return this.#lookup(fingerprint);
@@ -376,10 +420,11 @@ export class GroupStore implements GroupReader {
       !this.#pendingMinutes.length &&
       !this.#pendingStatus.length &&
       !this.#pendingTotals.size &&
-      !this.#pendingReleases.length
+      !this.#pendingReleases.length &&
+      !this.#pendingAlerts.length
     )
       return;
-    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [], r: this.#pendingReleases };
+    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [], r: this.#pendingReleases, tg: [], al: this.#pendingAlerts };
     try {
       const { g, e, m } = b;
       for (const fp of this.#dirty) {
@@ -390,6 +435,13 @@ export class GroupStore implements GroupReader {
           // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
           if (pending.events) for (const ev of pending.events) e.push(fp, slotOf(ev.seq), ev.seq, ev.time, ev.isError ? 1 : 0, ev.event());
           pending.events = undefined;
+          const first = pending.first;
+          if (first) e.push(fp, FIRST_EVENT_SLOT, 1, first.time, first.isError ? 1 : 0, first.event());
+          pending.first = undefined;
+          if (pending.tags) {
+            for (const [key, values] of pending.tags) for (const [value, t] of values) b.tg.push(fp, key, value, t.count, t.first, t.last);
+            pending.tags = undefined;
+          }
           if (pending.count > 0) m.push(pending.minute, fp, pending.count, pending.errors);
           pending.count = 0;
           pending.errors = 0;
@@ -429,6 +481,7 @@ export class GroupStore implements GroupReader {
       this.#pendingUsers.clear();
       this.#pendingStatus = [];
       this.#pendingReleases = [];
+      this.#pendingAlerts = [];
     }
     this.#writer.post(b);
   }
@@ -495,6 +548,26 @@ export class GroupStore implements GroupReader {
     return this.#queries.get(fingerprint, now);
   }
 
+  async event(fingerprint: string, which: GroupEventChoice): Promise<GroupEvent | undefined> {
+    await this.flushAsync();
+    return this.#queries.event(fingerprint, which);
+  }
+
+  async tags(fingerprint: string): Promise<GroupTag[] | undefined> {
+    await this.flushAsync();
+    return this.#queries.tags(fingerprint);
+  }
+
+  async series(fingerprint: string, rangeMs: number, now = Date.now()): Promise<TrendPoint[]> {
+    await this.flushAsync();
+    return this.#queries.series(fingerprint, rangeMs, now);
+  }
+
+  async facets(): Promise<GroupFacets> {
+    await this.flushAsync();
+    return this.#queries.facets();
+  }
+
   /** Dashboard metrics over the last `rangeMs`. */
   async metrics(rangeMs: number, now = Date.now()): Promise<DashboardMetrics> {
     await this.flushAsync();
@@ -549,6 +622,20 @@ function rowToGroup(r: Record<string, unknown>): Group {
     ignoreUntil: ignoreTargets(r),
     alert: newAlertState(),
   };
+}
+
+/** Counts one event's tag value into the group's pending writes (an empty value is not a value: OTHER_TAG is ''). */
+function countTag(pending: PendingWrites, key: GroupTagKey, value: string, time: number): void {
+  if (value === OTHER_TAG) return;
+  const tags = (pending.tags ??= new Map());
+  let values = tags.get(key);
+  if (!values) tags.set(key, (values = new Map()));
+  const t = values.get(value);
+  if (t) {
+    t.count++;
+    if (time < t.first) t.first = time;
+    if (time > t.last) t.last = time;
+  } else values.set(value, { count: 1, first: time, last: time });
 }
 
 /** Whether an ignored group's condition holds once it has counted an event of `time`: the first target reached ends it. */

@@ -7,6 +7,7 @@
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MAX_TAG_VALUES, OTHER_TAG } from './group-schema.ts';
 
 /** Rows flattened into arrays of primitives (cheap to post): `g` 20 values a group, `e` 6 an event, `m` 4, `t` 3, `u` 2, `s` 4. */
 export interface WriteBatch {
@@ -18,6 +19,10 @@ export interface WriteBatch {
   s: (string | number)[];
   /** Releases first seen: version, seq (2 values each). */
   r: (string | number)[];
+  /** Tag counts: fingerprint, key, value, count, first seen, last seen (6 values each). */
+  tg: (string | number)[];
+  /** Alerts raised: fingerprint, at, reason, rule, detail (5 values each). */
+  al: (string | number | null)[];
 }
 
 /** Int32 slots of the shared state. */
@@ -34,7 +39,10 @@ export const CONNECTION_PRAGMAS = `
   -- keyed by fingerprint, and a flush of thousands of them otherwise spills and re-reads pages.
   PRAGMA cache_size = -16384;`;
 
-export type WriteStatements = Record<'group' | 'event' | 'minute' | 'total' | 'user' | 'status' | 'release', StatementSync>;
+export type WriteStatements = Record<
+  'group' | 'event' | 'minute' | 'total' | 'user' | 'status' | 'release' | 'tagAdd' | 'tagValues' | 'tagInsert' | 'tagOther' | 'alert',
+  StatementSync
+>;
 
 export function prepareWrites(db: DatabaseSync): WriteStatements {
   const p = (sql: string) => db.prepare(sql);
@@ -58,6 +66,15 @@ export function prepareWrites(db: DatabaseSync): WriteStatements {
     user: p('INSERT INTO users VALUES (?,?) ON CONFLICT(user) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)'),
     status: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
     release: p('INSERT OR IGNORE INTO releases VALUES (?,?)'),
+    tagAdd: p(
+      'UPDATE group_tags SET count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE fingerprint = ? AND key = ? AND value = ?',
+    ),
+    tagValues: p('SELECT COUNT(*) AS n FROM group_tags WHERE fingerprint = ? AND key = ? AND value != ?'),
+    tagInsert: p('INSERT INTO group_tags VALUES (?,?,?,?,?,?)'),
+    tagOther: p(
+      'INSERT INTO group_tags VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, key, value) DO UPDATE SET count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)',
+    ),
+    alert: p('INSERT INTO alerts VALUES (?,?,?,?,?)'),
   };
 }
 
@@ -95,6 +112,16 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
     for (let i = 0; i < u.length; i += 2) s.user.run(u[i], u[i + 1]);
     for (let i = 0; i < b.s.length; i += 4) s.status.run(b.s[i], b.s[i + 1], b.s[i + 2], b.s[i + 3]);
     for (let i = 0; i < b.r.length; i += 2) s.release.run(b.r[i], b.r[i + 1]);
+    const tg = b.tg;
+    for (let i = 0; i < tg.length; i += 6) {
+      const [fp, key, value, count, first, last] = [tg[i], tg[i + 1], tg[i + 2], tg[i + 3], tg[i + 4], tg[i + 5]];
+      if (Number(s.tagAdd.run(count, first, last, fp, key, value).changes) > 0) continue;
+      // A value not counted yet: its own row while the group has fewer than MAX_TAG_VALUES for the key, else OTHER_TAG's.
+      const known = Number((s.tagValues.get(fp, key, OTHER_TAG) as { n: number }).n);
+      if (known < MAX_TAG_VALUES) s.tagInsert.run(fp, key, value, count, first, last);
+      else s.tagOther.run(fp, key, OTHER_TAG, count, first, last);
+    }
+    for (let i = 0; i < b.al.length; i += 5) s.alert.run(b.al[i], b.al[i + 1], b.al[i + 2], b.al[i + 3], b.al[i + 4]);
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');
