@@ -1,14 +1,10 @@
-import { Metadata } from '@grpc/grpc-js';
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { OTLPLogExporter as OTLPGrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Telemetry } from '../model/telemetry.ts';
 import { ExportQueue } from '../pipeline/export-queue.ts';
+import { LazyExporter } from '../pipeline/lazy-exporter.ts';
 import type { OtlpSettings } from './otel-env.ts';
 
 /**
@@ -46,14 +42,24 @@ class NamedExporter implements LogRecordExporter {
  * and a failure is reported naming the URL.
  */
 export function otlpLogQueue(settings: OtlpSettings, telemetry: Telemetry): ExportQueue {
+  // The exporter for the protocol (gRPC, protobuf, HTTP) loads with the first export, off the caller's stack.
+  const exporter = new LazyExporter<ReadableLogRecord>(async () => new NamedExporter(await logExporter(settings), settings.logsUrl));
+  return new ExportQueue('otlp', exporter, telemetry, { queueSize: 8192, batchSize: 512 });
+}
+
+async function logExporter(settings: OtlpSettings): Promise<LogRecordExporter> {
   const config = { url: settings.logsUrl, headers: settings.logsHeaders };
-  let exporter: LogRecordExporter;
   if (settings.protocol === 'grpc') {
+    const [{ Metadata }, { OTLPLogExporter }] = await Promise.all([
+      import('@grpc/grpc-js'),
+      import('@opentelemetry/exporter-logs-otlp-grpc'),
+    ]);
     const metadata = new Metadata();
     for (const [k, v] of Object.entries(settings.logsHeaders)) metadata.set(k, v);
-    exporter = new OTLPGrpcLogExporter({ url: settings.logsUrl, metadata });
-  } else exporter = settings.protocol === 'http/json' ? new OTLPJsonLogExporter(config) : new OTLPProtoLogExporter(config);
-  return new ExportQueue('otlp', new NamedExporter(exporter, settings.logsUrl), telemetry, { queueSize: 8192, batchSize: 512 });
+    return new OTLPLogExporter({ url: settings.logsUrl, metadata });
+  }
+  if (settings.protocol === 'http/json') return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter(config);
+  return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter(config);
 }
 
 /** Spans of the tracer provider unitrack registers in OTLP mode, over OTLP/HTTP JSON (the trace exporter unitrack depends on). */
@@ -74,5 +80,9 @@ export function otlpSpanProcessors(settings: OtlpSettings): SpanProcessor[] {
     return [sayOnce];
   }
   if (!settings.tracesUrl) return [];
-  return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.tracesHeaders }) })];
+  const { tracesUrl: url, tracesHeaders: headers } = settings;
+  const exporter = new LazyExporter<ReadableSpan>(
+    async () => new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url, headers }),
+  );
+  return [new BatchSpanProcessor({ exporter })];
 }

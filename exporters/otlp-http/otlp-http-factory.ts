@@ -1,8 +1,8 @@
-import { OTLPLogExporter as OTLPLogExporterJson } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OTLPLogExporterProto } from '@opentelemetry/exporter-logs-otlp-proto';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
 import type { ExporterFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
+import { LazyExporter } from '../../pipeline/lazy-exporter.ts';
 
 export const otlpHttpConfig = z
   .strictObject({
@@ -35,6 +35,11 @@ export const otlpHttpFactory: ExporterFactory<typeof otlpHttpConfig> = {
       timeoutMillis: config.timeout,
       compression: config.compression as never,
     };
-    return config.encoding === 'json' ? new OTLPLogExporterJson(options) : new OTLPLogExporterProto(options);
+    // The OpenTelemetry exporter (and its protobuf, HTTP agent and transformer) loads when this one starts.
+    return new LazyExporter<ReadableLogRecord>(async () =>
+      config.encoding === 'json'
+        ? new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter(options)
+        : new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter(options),
+    );
   },
 };

@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import type { Metadata } from '@grpc/grpc-js';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
 import { GrpcCode, retryDelayOf, STATUS_DETAILS_KEY } from '../../model/wire/grpc-status.ts';
 import type { ExporterFactory } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
-import { StartError } from '../../pipeline/start-up.ts';
+import { LazyExporter } from '../../pipeline/lazy-exporter.ts';
 import { type Classify, RetryingExporter } from './retrying-exporter.ts';
 
-const ENDPOINT = /^(?:(https?):\/\/)?(\[[^\]\s]+\]|[^\s/:[\]]+):(\d+)\/?$/;
+export const ENDPOINT = /^(?:(https?):\/\/)?(\[[^\]\s]+\]|[^\s/:[\]]+):(\d+)\/?$/;
 
 export const otlpConfig = z.strictObject({
   /** host:port of an OTLP/gRPC server; `http://` means plaintext, `https://` TLS (as in otelcol). */
@@ -42,7 +41,7 @@ export const otlpConfig = z.strictObject({
     .prefault({}),
 });
 
-type OtlpConfig = z.output<typeof otlpConfig>;
+export type OtlpConfig = z.output<typeof otlpConfig>;
 
 /** otelcol's rule: transient codes are retried; RESOURCE_EXHAUSTED only when the server sent RetryInfo. */
 export const classifyGrpcError: Classify = (error) => {
@@ -65,25 +64,6 @@ export const classifyGrpcError: Classify = (error) => {
   }
 };
 
-function readPem(path: string | undefined, what: string): Buffer | null {
-  if (!path) return null;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new StartError(`cannot read the ${what}`, path, error);
-  }
-}
-
-function channelCredentials(scheme: string | undefined, tls: OtlpConfig['tls']): ChannelCredentials {
-  if (scheme === 'http' || (scheme !== 'https' && tls.insecure)) return credentials.createInsecure();
-  return credentials.createSsl(
-    readPem(tls.ca_file, 'CA file'),
-    readPem(tls.key_file, 'key file'),
-    readPem(tls.cert_file, 'certificate file'),
-    tls.insecure_skip_verify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined,
-  );
-}
-
 /**
  * OTLP/gRPC to any OTLP backend or collector, with the OpenTelemetry JS gRPC exporter and otelcol's
  * retries. `otlp_grpc` is otelcol's current name (v0.157 and later); `otlp` is the older spelling
@@ -95,30 +75,23 @@ export const otlpFactory: ExporterFactory<typeof otlpConfig> = {
   aliases: ['otlp'],
   config: otlpConfig,
   create({ config }) {
-    const [, scheme, host, port] = ENDPOINT.exec(config.endpoint) as RegExpExecArray;
-    const metadata = new Metadata();
-    for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);
-    const exporter = new OTLPLogExporter({
-      // The credentials below decide plaintext or TLS; the URL only carries the address.
-      url: `http://${host}:${port}`,
-      credentials: channelCredentials(scheme, config.tls),
-      metadata,
-      compression: config.compression as never,
-      timeoutMillis: config.timeout,
+    // gRPC and the OpenTelemetry exporter load when the exporter starts (grpc-log-exporter.ts).
+    return new LazyExporter<ReadableLogRecord>(async () => {
+      const { grpcLogExporter } = await import('./grpc-log-exporter.ts');
+      const r = config.retry_on_failure;
+      return new RetryingExporter(
+        grpcLogExporter(config),
+        {
+          enabled: r.enabled,
+          initialIntervalMs: r.initial_interval,
+          maxIntervalMs: r.max_interval,
+          maxElapsedMs: r.max_elapsed_time,
+          multiplier: r.multiplier,
+          randomizationFactor: r.randomization_factor,
+        },
+        classifyGrpcError,
+        config.timeout,
+      );
     });
-    const r = config.retry_on_failure;
-    return new RetryingExporter(
-      exporter,
-      {
-        enabled: r.enabled,
-        initialIntervalMs: r.initial_interval,
-        maxIntervalMs: r.max_interval,
-        maxElapsedMs: r.max_elapsed_time,
-        multiplier: r.multiplier,
-        randomizationFactor: r.randomization_factor,
-      },
-      classifyGrpcError,
-      config.timeout,
-    );
   },
 };

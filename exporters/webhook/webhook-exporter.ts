@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Counter, Telemetry } from '../../model/telemetry.ts';
 import type { Description } from '../../pipeline/component.ts';
 import { untraced } from '../../pipeline/untraced.ts';
@@ -55,7 +55,9 @@ export class WebhookExporter implements LogRecordExporter {
   readonly #o: WebhookExporterOptions;
   readonly #key: Buffer | undefined;
   readonly #standardHeaders: boolean;
-  readonly #pool: Pool;
+  /** undici loads with the first delivery: an application whose webhook never fires never loads it. */
+  #pool: Promise<Pool> | undefined;
+  readonly #origin: string;
   readonly #path: string;
   readonly #spool: Spool;
   readonly #pending = new Map<string, Pending>();
@@ -74,13 +76,7 @@ export class WebhookExporter implements LogRecordExporter {
     this.#key = options.secret && this.#standardHeaders ? secretKey(options.secret) : undefined;
     const url = new URL(options.endpoint);
     this.#path = `${url.pathname}${url.search}`;
-    this.#pool = new Pool(url.origin, {
-      connections: options.concurrency,
-      connect: { timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      keepAliveTimeout: 4000,
-    });
+    this.#origin = url.origin;
     this.#spool = new Spool(options.spool.directory);
     this.#breaker = new CircuitBreaker(options.circuitBreaker.failureThreshold, options.circuitBreaker.resetTimeoutMs);
     const t = options.telemetry;
@@ -222,7 +218,8 @@ export class WebhookExporter implements LogRecordExporter {
     if (this.#key) headers['webhook-signature'] = sign(this.#key, p.id, timestamp, p.body);
     try {
       // Runs from the exporter's own timers, in whatever context scheduled them: never the app's traffic.
-      const res = await untraced(() => this.#pool.request({ path: this.#path, method: 'POST', headers, body: p.body }));
+      const pool = await this.#connections();
+      const res = await untraced(() => pool.request({ path: this.#path, method: 'POST', headers, body: p.body }));
       const s = res.statusCode;
       // A 429 may say when to come back in its body too (Discord's `retry_after`); others are drained unread.
       let text: string | undefined;
@@ -270,7 +267,22 @@ export class WebhookExporter implements LogRecordExporter {
     await this.forceFlush();
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#pool.close().catch(() => undefined);
+    if (this.#pool) await (await this.#pool).close().catch(() => undefined);
+  }
+
+  #connections(): Promise<Pool> {
+    const o = this.#o;
+    this.#pool ??= import('undici').then(
+      ({ Pool }) =>
+        new Pool(this.#origin, {
+          connections: o.concurrency,
+          connect: { timeout: o.timeoutMs },
+          headersTimeout: o.timeoutMs,
+          bodyTimeout: o.timeoutMs,
+          keepAliveTimeout: 4000,
+        }),
+    );
+    return this.#pool;
   }
 
   /** Notifications not yet delivered. */

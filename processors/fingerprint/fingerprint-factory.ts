@@ -150,7 +150,9 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
   create({ config, host }, next) {
     const path = config.store.path ?? join(host.dataDir, 'groups.db');
     // Throws a StartError naming the file when it cannot be opened: the collector does not start.
-    const store = acquireGroupStore(groupStoreOptions(config, path));
+    // Embedded, the store writes on the application's thread: no worker isolate in its process.
+    const writer = host.mode === 'embedded' ? 'inline' : 'worker';
+    const store = acquireGroupStore({ ...groupStoreOptions(config, path), writer });
     if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
     const policy = new AlertPolicy(alertPolicyOptions(config), store.releases);
     const processor = new FingerprintProcessor(next, {

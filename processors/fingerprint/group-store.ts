@@ -126,6 +126,12 @@ export interface GroupStoreOptions {
   groupTtlMs: number;
   /** Batched writes happen this often. */
   flushIntervalMs: number;
+  /**
+   * Where batches are written: `worker`, a thread that owns the write connection (the collector:
+   * commits never stall ingest), or `inline` on this thread (embedded: an application's event
+   * rate is small, and a worker's isolate costs it ~12 MB). Default `worker`.
+   */
+  writer?: 'worker' | 'inline';
 }
 
 type Listener = (fingerprint: string, kind: 'new' | 'update' | 'status') => void;
@@ -188,7 +194,7 @@ export class GroupStore implements GroupReader {
     createSchema(this.#db);
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
     this.#queries = new GroupQueries(this.#db, this.#s.getGroup);
-    this.#writer = new GroupWriterChannel(options.path, this.#db);
+    this.#writer = new GroupWriterChannel(options.path, this.#db, options.writer === 'inline');
     const known = this.#db.prepare(`SELECT version, seq FROM releases ORDER BY seq DESC LIMIT ${MAX_RELEASES}`).all();
     const seen = known.reverse().map((r): ReleaseSeen => ({ version: String(r.version), seq: Number(r.seq) }));
     this.releases = new ReleaseOrder(seen, (version, seq) => this.#pendingReleases.push(version, seq));

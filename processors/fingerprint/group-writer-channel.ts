@@ -28,11 +28,11 @@ export class GroupWriterChannel {
   /** settle() calls waiting (the worker is ref'd while any is). */
   #asyncWaits = 0;
 
-  /** `db` is the store's connection, with the schema created: `:memory:` batches are applied on it. */
-  constructor(path: string, db: DatabaseSync) {
+  /** `db` is the store's connection, with the schema created: `:memory:` and `inline` batches are applied on it. */
+  constructor(path: string, db: DatabaseSync, inline = false) {
     this.#path = path;
     this.#db = db;
-    this.inThread = path === ':memory:';
+    this.inThread = inline || path === ':memory:';
     // The worker starts with the first batch: a store that has not flushed yet costs no thread.
     if (this.inThread) this.#writes = prepareWrites(db);
   }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ReceiverFactory } from '../../pipeline/component.ts';
 import { splitEndpoint } from '../../pipeline/endpoint.ts';
-import { OtlpGrpcReceiver } from './grpc-server.ts';
 import { OtlpProtocols } from './otlp-protocols.ts';
 import { OtlpReceiver } from './otlp-receiver.ts';
 
@@ -80,14 +79,15 @@ export const otlpReceiverFactory: ReceiverFactory<typeof otlpReceiverConfig> = {
           retryAfterSeconds: http.retry_after,
         }),
       grpc &&
-        new OtlpGrpcReceiver(sink, {
-          id,
-          host,
-          endpoint: grpc.endpoint,
-          maxRecvMsgSize: Math.floor(grpc.max_recv_msg_size_mib * MiB),
-          maxConcurrentStreams: grpc.max_concurrent_streams,
-          retryAfterSeconds: grpc.retry_after,
-        }),
+        (async () =>
+          new (await import('./grpc-server.ts')).OtlpGrpcReceiver(sink, {
+            id,
+            host,
+            endpoint: grpc.endpoint,
+            maxRecvMsgSize: Math.floor(grpc.max_recv_msg_size_mib * MiB),
+            maxConcurrentStreams: grpc.max_concurrent_streams,
+            retryAfterSeconds: grpc.retry_after,
+          })),
     );
   },
 };
