@@ -36,8 +36,9 @@ export function newestProcessor(): UnitrackProcessor | undefined {
 /**
  * The whole unitrack pipeline as one LogRecordProcessor. `onEmit` copies the record (the SDK
  * freezes its own) into a bounded queue and returns; the pipeline runs on a later tick. The
- * config is read at once, so a broken one is reported at start-up; the pipeline's files, ports
- * and timers start with the first record: an application that never tracks starts nothing.
+ * config is read on the next turn, off the caller's stack (a broken one is reported then, at
+ * start-up); the pipeline's files, ports and timers start with the first record: an application
+ * that never tracks starts nothing.
  */
 export class UnitrackProcessor implements LogRecordProcessor {
   readonly telemetry: Telemetry;
@@ -69,26 +70,35 @@ export class UnitrackProcessor implements LogRecordProcessor {
     this.#refused = this.telemetry.counter('unitrack_ingest_refused_total', 'Records refused because the ingest queue was full.');
     newest = this;
     this.#disabled = sdkDisabled();
-    if (this.#disabled) return;
+    // Reading and validating the config (YAML, every component's schema) takes tens of ms: on the next turn.
+    if (!this.#disabled) setImmediate(() => this.#configure());
+  }
+
+  /** The config, read once; undefined (reported once) when it is broken. */
+  #configure(): ServiceConfig | undefined {
+    if (this.#config || this.#failed) return this.#config;
     try {
       // `dataDir` also fills ${env:UNITRACK_DATA_DIR}, so files named in the config follow it.
-      const dataDir = options.dataDir;
+      const dataDir = this.#options.dataDir;
       const env = dataDir === undefined ? process.env : { ...process.env, UNITRACK_DATA_DIR: dataDir };
-      this.#config = loadServiceConfig(options.config, defaultRegistry(), env);
+      this.#config = loadServiceConfig(this.#options.config, defaultRegistry(), env);
       for (const w of this.#config.warnings) reportSoon('warn', `unitrack: ${w}`);
     } catch (error) {
       this.#failed = true;
       // Later, so that a NodeSDK constructed right after this (and its logger) comes first.
-      reportSoon('error', configFailure(options.config, error));
+      reportSoon('error', configFailure(this.#options.config, error));
     }
+    return this.#config;
   }
 
   /** The running pipeline, started now if it was not yet; undefined when its config is broken. */
   get service(): Service | undefined {
-    if (this.#service || this.#failed || this.#disabled || this.#closed || !this.#config) return this.#service;
+    if (this.#service || this.#disabled || this.#closed) return this.#service;
+    const config = this.#configure();
+    if (!config) return undefined;
     try {
       installDiagLogger();
-      this.#service = new Service(this.#config, {
+      this.#service = new Service(config, {
         mode: 'embedded',
         dataDir: this.#options.dataDir,
         ingestQueueSize: this.#options.ingestQueueSize,
@@ -107,7 +117,7 @@ export class UnitrackProcessor implements LogRecordProcessor {
   onEmit(record: ReadWriteLogRecord): void {
     if (this.#disabled) return;
     this.received++;
-    if (this.#failed || this.#closed || !this.#config) {
+    if (this.#failed || this.#closed) {
       this.#unstarted.add();
       return;
     }
