@@ -1,17 +1,22 @@
 import { join } from 'node:path';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
 import { GROUPS } from '../../model/groups.ts';
 import { compileCondition } from '../../model/ottl/ottl-evaluator.ts';
 import { OttlError } from '../../model/ottl/ottl-parser.ts';
 import { SEVERITIES } from '../../model/severity.ts';
-import type { Description, ProcessorFactory } from '../../pipeline/component.ts';
+import type { Description, Host, Lifecycle, ProcessorFactory, RecordHolder } from '../../pipeline/component.ts';
 import { duration } from '../../pipeline/config/duration.ts';
 import { AlertPolicy, type AlertPolicyOptions } from './alert-policy.ts';
 import type { AlertRule } from './alert-rules.ts';
 import { FingerprintProcessor } from './fingerprint-processor.ts';
 import type { GroupStoreOptions } from './group-store.ts';
 import { MessageNormalizer } from './message-normalizer.ts';
-import { acquireGroupStore, releaseGroupStore } from './store-registry.ts';
+import { checkStoreUrl } from './postgres/pg-connection.ts';
+import { acquireGroupStore, acquirePgGroupStore, releaseGroupStore, releasePgGroupStore } from './store-registry.ts';
+
+/** Records a fingerprint processor on a shared store holds at most while the database answers its claims. */
+const MAX_HELD = 10_000;
 
 const windowed = (count: number, interval: string) =>
   z.strictObject({ count: z.number().int().nonnegative().default(count), interval: duration.prefault(interval) }).prefault({});
@@ -73,8 +78,23 @@ export const fingerprintConfig = z.strictObject({
     .strictObject({
       /** SQLite file; `:memory:` keeps nothing across restarts. Default `<data dir>/groups.db`. */
       path: z.string().optional(),
+      /**
+       * PostgreSQL (`postgresql://user:password@host:5432/database`), shared by every instance that names it: one set
+       * of groups for a fleet. Empty (an unset `${env:UNITRACK_STORE_URL}`): the SQLite file.
+       */
+      url: z.string().optional(),
       /** How often batched writes happen. */
       flush_interval: duration.prefault('1s'),
+    })
+    .superRefine((s, ctx) => {
+      if (!s.url) return;
+      if (s.path !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['url'], message: 'give path (a SQLite file) or url (PostgreSQL), not both' });
+      try {
+        checkStoreUrl(s.url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: (error as Error).message });
+      }
     })
     .prefault({}),
   alerts: z
@@ -148,6 +168,9 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
   type: 'fingerprint',
   config: fingerprintConfig,
   create({ config, host }, next) {
+    // UNITRACK_STORE_URL alone is enough when the config names no store.
+    const url = config.store.url || (config.store.path === undefined ? process.env.UNITRACK_STORE_URL : undefined);
+    if (url) return createFleetProcessor(config, host, next, url);
     const path = config.store.path ?? join(host.dataDir, 'groups.db');
     // Throws a StartError naming the file when it cannot be opened: the collector does not start.
     // Embedded, the store writes on the application's thread: no worker isolate in its process.
@@ -166,3 +189,30 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
     return Object.assign(processor, { describe: () => described });
   },
 };
+
+/** The fingerprint processor on a PostgreSQL store shared by a fleet: its alerts once across the fleet are claims. */
+function createFleetProcessor(
+  config: z.output<typeof fingerprintConfig>,
+  host: Host,
+  next: LogRecordProcessor,
+  url: string,
+): LogRecordProcessor & Lifecycle & RecordHolder {
+  checkStoreUrl(url);
+  const options = { url, maxGroups: config.max_groups, groupTtlMs: config.group_ttl, flushIntervalMs: config.store.flush_interval };
+  const store = acquirePgGroupStore({ ...options, telemetry: host.telemetry }, host.shared);
+  if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
+  const alertOptions = alertPolicyOptions(config);
+  // Thresholds are the store's claims (processor-store.ts): the policy is given none.
+  const policy = new AlertPolicy({ ...alertOptions, thresholds: [] }, store.releases);
+  const processor = new FingerprintProcessor(next, {
+    store,
+    normalizer: new MessageNormalizer(config.normalizer_cache),
+    policy,
+    telemetry: host.telemetry,
+    release: () => releasePgGroupStore(store, host.shared),
+    fleet: { store, thresholds: alertOptions.thresholds, minSeverity: alertOptions.minSeverity, maxHeld: MAX_HELD },
+  });
+  const described: Description = { endpoints: [{ name: 'group store', url: store.where }] };
+  // Unreachable at start: a StartError naming the database (the collector exits 1).
+  return Object.assign(processor, { describe: () => described, start: () => store.start() });
+}

@@ -2,41 +2,81 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import * as A from '../../model/attributes.ts';
 import { eventJsonText } from '../../model/event-json.ts';
 import { bodyText, recordTimeMs } from '../../model/record.ts';
-import { severityOf } from '../../model/severity.ts';
+import { SEVERITIES, type Severity, severityOf } from '../../model/severity.ts';
 import type { Counter, Telemetry } from '../../model/telemetry.ts';
-import type { AlertPolicy } from './alert-policy.ts';
+import type { AlertDecision, AlertPolicy } from './alert-policy.ts';
 import { computeFingerprint, customFingerprint } from './fingerprint.ts';
-import type { GroupStore } from './group-store.ts';
+import type { Group, Observation } from './group-store.ts';
 import type { MessageNormalizer } from './message-normalizer.ts';
+import type { FleetStore, ProcessorStore } from './processor-store.ts';
 import { topInAppFrame } from './stack-frame.ts';
 
 const HEX_KEY = /^[0-9a-f]{16,64}$/;
 const ATTR_DEPLOYMENT_ENVIRONMENT_NAME = 'deployment.environment.name';
 const ATTR_DEPLOYMENT_ENVIRONMENT = 'deployment.environment';
 const MAX_TITLE = 200;
+/** Built-in reasons a fleet's threshold claim takes precedence over (they come after `threshold` in the policy's order). */
+const BELOW_THRESHOLD = new Set(['window', 'users', 'severity']);
+
+/** The fleet's part of the processor: what it claims, and how many records it may hold while claims are answered. */
+export interface FleetOptions {
+  store: FleetStore;
+  /** The alert thresholds (the policy is given none: the store's claims decide them). */
+  thresholds: readonly number[];
+  minSeverity?: Severity;
+  /** Records held at most; past it a record passes at once, without an alert that would need a claim (counted). */
+  maxHeld: number;
+}
+
+/** A record on its way through: what the store is told of it, and what was decided. */
+interface Pending {
+  record: ReadWriteLogRecord;
+  observation: Observation;
+  regressionVersion: string | undefined;
+  /** Decided: counted in its group, its alert (if any) known or claimed. */
+  decided: boolean;
+  /** A claim is out for its alert. */
+  claiming: boolean;
+  group?: Group;
+  decision?: AlertDecision;
+}
 
 /**
  * Groups records by fingerprint: writes `unitrack.fingerprint` and `unitrack.group.count`, counts
  * the group in the store, and marks the record that raises an alert with the reason and the
  * group summary. Works on any log record, from track() or from OTLP.
+ *
+ * With a store shared by a fleet (PostgreSQL), a record whose group this instance does not hold
+ * yet, or whose alert must be raised once across the fleet (new group, threshold, regression,
+ * escalation), is held until the database answers; the records after it wait behind it, so the
+ * order is kept. The hold is bounded (`maxHeld`), and forceFlush and shutdown wait for it.
  */
 export class FingerprintProcessor implements LogRecordProcessor {
   readonly #next: LogRecordProcessor;
-  readonly #store: GroupStore;
+  readonly #store: ProcessorStore;
   readonly #normalizer: MessageNormalizer;
   readonly #policy: AlertPolicy;
   readonly #telemetry: Telemetry;
   readonly #alerts = new Map<string, Counter>();
-  readonly #release: () => void;
+  readonly #release: () => void | Promise<void>;
+  readonly #fleet: FleetOptions | undefined;
+  /** Records held, in arrival order (fleet only). */
+  #held: Pending[] = [];
+  /** Held records not decided yet, by fingerprint (their group is loading). */
+  readonly #undecided = new Map<string, number>();
+  #drained: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly #holdFull: Counter | undefined;
+  readonly #claimsLost: Counter | undefined;
 
   constructor(
     next: LogRecordProcessor,
     options: {
-      store: GroupStore;
+      store: ProcessorStore;
       normalizer: MessageNormalizer;
       policy: AlertPolicy;
       telemetry: Telemetry;
-      release: () => void;
+      release: () => void | Promise<void>;
+      fleet?: FleetOptions;
     },
   ) {
     this.#next = next;
@@ -45,10 +85,51 @@ export class FingerprintProcessor implements LogRecordProcessor {
     this.#policy = options.policy;
     this.#telemetry = options.telemetry;
     this.#release = options.release;
+    this.#fleet = options.fleet;
+    if (this.#fleet) {
+      this.#holdFull = this.#telemetry.counter(
+        'unitrack_fingerprint_hold_full_total',
+        'Records passed at once because the hold for fleet claims was full: counted, but without an alert that needed a claim.',
+      );
+      this.#claimsLost = this.#telemetry.counter(
+        'unitrack_fingerprint_claims_lost_total',
+        'Alerts another instance raised first (or the shared store could not settle): the record passed without it.',
+      );
+    }
+  }
+
+  /** Records held for fleet claims (admission counts them as on their way). */
+  holds(): number {
+    return this.#held.length;
   }
 
   onEmit(record: ReadWriteLogRecord): void {
     const started = performance.now();
+    const p = this.#prepare(record);
+    const fleet = this.#fleet;
+    if (!fleet) {
+      this.#decide(p);
+      this.#store.processingNs += (performance.now() - started) * 1e6;
+      this.#finish(p);
+      return;
+    }
+    const fp = p.observation.fingerprint;
+    const full = this.#held.length >= fleet.maxHeld;
+    if (!full && (!fleet.store.isLoaded(fp) || this.#undecided.has(fp))) {
+      this.#hold(p);
+      this.#undecided.set(fp, (this.#undecided.get(fp) ?? 0) + 1);
+      fleet.store.load(p.observation).then(() => this.#loaded(fp));
+    } else {
+      if (full) this.#holdFull?.add();
+      this.#decide(p, full);
+      if (p.claiming || this.#held.length > 0) this.#hold(p);
+      else this.#finish(p);
+    }
+    this.#store.processingNs += (performance.now() - started) * 1e6;
+  }
+
+  /** Reads what the store and the policy need from the record, and gives it its fingerprint. */
+  #prepare(record: ReadWriteLogRecord): Pending {
     const a = record.attributes;
     const type = typeof a[A.ATTR_EXCEPTION_TYPE] === 'string' ? (a[A.ATTR_EXCEPTION_TYPE] as string) : undefined;
     const component = typeof a[A.ATTR_COMPONENT] === 'string' ? (a[A.ATTR_COMPONENT] as string) : undefined;
@@ -75,21 +156,14 @@ export class FingerprintProcessor implements LogRecordProcessor {
       fingerprint = existing; // grouped upstream
     else fingerprint = computed();
     if (input !== undefined) record.setAttribute(A.ATTR_FINGERPRINT_INPUT, undefined);
+    record.setAttribute(A.ATTR_FINGERPRINT, fingerprint);
 
     const severity = severityOf(record);
-    const time = recordTimeMs(record);
     const user = typeof a[A.ATTR_USER_ID] === 'string' ? (a[A.ATTR_USER_ID] as string) : undefined;
     const resource = record.resource?.attributes;
     const version = stringOf(resource?.[A.ATTR_SERVICE_VERSION]);
-    const isError = type !== undefined || severity === 'high' || severity === 'critical';
-
-    const before = this.#store.peek(fingerprint);
-    const regressed = this.#policy.isRegression(before, version);
-    if (regressed) this.#store.reopen(fingerprint, time);
-    record.setAttribute(A.ATTR_FINGERPRINT, fingerprint);
-    record.setAttribute(A.ATTR_GROUP_COUNT, (before?.count ?? 0) + 1);
     const title = (type ? `${type}: ${normalized}` : normalized).slice(0, MAX_TITLE) || '(no message)';
-    const { group, isNew, escalated } = this.#store.observe({
+    const observation: Observation = {
       fingerprint,
       title,
       type,
@@ -97,16 +171,103 @@ export class FingerprintProcessor implements LogRecordProcessor {
       component,
       category: typeof a[A.ATTR_CATEGORY] === 'string' ? (a[A.ATTR_CATEGORY] as string) : undefined,
       severity,
-      isError,
+      isError: type !== undefined || severity === 'high' || severity === 'critical',
       user,
       version,
       service: stringOf(resource?.[A.ATTR_SERVICE_NAME]),
       environment: stringOf(resource?.[ATTR_DEPLOYMENT_ENVIRONMENT_NAME]) ?? stringOf(resource?.[ATTR_DEPLOYMENT_ENVIRONMENT]),
-      time,
+      time: recordTimeMs(record),
       event: () => eventJsonText(record),
+    };
+    return { record, observation, regressionVersion: version, decided: false, claiming: false };
+  }
+
+  /**
+   * Counts the record into its group and decides its alert. In a fleet, an alert that must be
+   * raised once is claimed (`claiming` until the database answers); `noWait` (the hold is full)
+   * gives such an alert up instead.
+   */
+  #decide(p: Pending, noWait = false): void {
+    const o = p.observation;
+    const { record } = p;
+    const before = this.#store.peek(o.fingerprint);
+    const regressed = this.#policy.isRegression(before, p.regressionVersion);
+    if (regressed) this.#store.reopen(o.fingerprint, o.time);
+    record.setAttribute(A.ATTR_GROUP_COUNT, (before?.count ?? 0) + 1);
+    const { group, isNew, escalated } = this.#store.observe(o);
+    let decision = this.#policy.decide(group, {
+      record,
+      isNew,
+      regressed,
+      escalated,
+      isError: o.isError,
+      severity: o.severity,
+      user: o.user,
+      time: o.time,
     });
-    const decision = this.#policy.decide(group, { record, isNew, regressed, escalated, isError, severity, user, time });
-    if (decision) {
+    p.decided = true;
+    p.group = group;
+    const fleet = this.#fleet;
+    let claim: Promise<boolean> | undefined;
+    if (fleet) {
+      if (decision?.reason === 'regression' || decision?.reason === 'escalating')
+        claim = fleet.store.statusClaim(group) ?? Promise.resolve(false);
+      else if (!decision || BELOW_THRESHOLD.has(decision.reason)) {
+        const floor = fleet.minSeverity === undefined || SEVERITIES.indexOf(o.severity) >= SEVERITIES.indexOf(fleet.minSeverity);
+        const t = floor && group.status !== 'ignored' ? fleet.store.thresholdDue(group, fleet.thresholds) : undefined;
+        if (t !== undefined) {
+          decision = { reason: 'threshold', detail: String(t) };
+          claim = fleet.store.claimThreshold(group, t);
+        }
+      }
+    }
+    p.decision = decision;
+    if (!claim) return;
+    if (noWait) {
+      p.decision = undefined;
+      this.#claimsLost?.add();
+      return;
+    }
+    p.claiming = true;
+    claim.then((won) => {
+      p.claiming = false;
+      if (!won) {
+        p.decision = undefined;
+        this.#claimsLost?.add();
+      }
+      this.#pass();
+    });
+  }
+
+  #hold(p: Pending): void {
+    this.#held.push(p);
+  }
+
+  /** The group is held here now: its records waiting for it are decided, in order. */
+  #loaded(fingerprint: string): void {
+    for (const p of this.#held) if (!p.decided && p.observation.fingerprint === fingerprint) this.#decide(p);
+    this.#undecided.delete(fingerprint);
+    this.#pass();
+  }
+
+  /** Sends on the held records from the front, up to the first still waiting. */
+  #pass(): void {
+    let i = 0;
+    while (i < this.#held.length && this.#held[i].decided && !this.#held[i].claiming) i++;
+    if (i === 0) return;
+    const ready = this.#held.slice(0, i);
+    this.#held = this.#held.slice(i);
+    for (const p of ready) this.#finish(p);
+    if (this.#held.length === 0 && this.#drained) {
+      this.#drained.resolve();
+      this.#drained = undefined;
+    }
+  }
+
+  /** Marks the record with its alert, if it raised one, and sends it on. */
+  #finish(p: Pending): void {
+    const { record, decision, group } = p;
+    if (decision && group) {
       record.setAttribute(A.ATTR_ALERT_REASON, decision.reason);
       if (decision.detail) record.setAttribute(A.ATTR_ALERT_DETAIL, decision.detail);
       if (decision.rule !== undefined) record.setAttribute(A.ATTR_ALERT_RULE, decision.rule);
@@ -115,7 +276,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
       record.setAttribute(A.ATTR_GROUP_LAST_SEEN, new Date(group.lastSeen).toISOString());
       if (group.users.count > 0) record.setAttribute(A.ATTR_GROUP_USERS, group.users.count);
       this.#store.alertsTriggered++;
-      this.#store.recordAlert(fingerprint, time, decision);
+      this.#store.recordAlert(group.fingerprint, p.observation.time, decision);
       const key = decision.rule === undefined ? decision.reason : `rule:${decision.rule}`;
       let c = this.#alerts.get(key);
       if (!c) {
@@ -125,17 +286,34 @@ export class FingerprintProcessor implements LogRecordProcessor {
       }
       c.add();
     }
-    this.#store.processingNs += (performance.now() - started) * 1e6;
     this.#next.onEmit(record);
   }
 
+  /** Resolves once no record is held. */
+  #whenDrained(): Promise<void> {
+    if (this.#held.length === 0) return Promise.resolve();
+    if (!this.#drained) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#drained = { promise, resolve };
+    }
+    return this.#drained.promise;
+  }
+
   async forceFlush(): Promise<void> {
-    // The store's commit (in its writer thread) and the stages after this one flush together.
-    await Promise.all([this.#store.flushAsync(), this.#next.forceFlush()]);
+    await this.#whenDrained();
+    // The store's commit (in its writer thread, or on the database) and the stages after this one flush together.
+    const store = this.#fleet
+      ? this.#store.flushAsync().catch(() => undefined) // counted by the store; its batch waits for the database
+      : this.#store.flushAsync();
+    await Promise.all([store, this.#next.forceFlush()]);
   }
 
   async shutdown(): Promise<void> {
-    this.#release();
+    await this.#whenDrained();
+    await this.#release();
   }
 }
 

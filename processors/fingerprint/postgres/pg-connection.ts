@@ -1,0 +1,63 @@
+/**
+ * The PostgreSQL group store's connection: the URL read and checked, named without its password,
+ * and a small pool whose errors never crash the process (a lost server is a state, not a throw).
+ */
+import pg from 'pg';
+import { StartError } from '../../../pipeline/start-up.ts';
+
+/** A `postgresql://` or `postgres://` URL with a host, or a clear error naming what is wrong. */
+export function checkStoreUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`not a URL: ${JSON.stringify(redactUrl(url))} (expected postgresql://user:password@host:5432/database)`);
+  }
+  if (u.protocol !== 'postgresql:' && u.protocol !== 'postgres:')
+    throw new Error(`the store URL must start with postgresql:// (got ${u.protocol}//); a SQLite file goes in store.path`);
+  if (!u.hostname && !u.searchParams.get('host')) throw new Error('the store URL names no host (postgresql://host:5432/database)');
+  return u;
+}
+
+/** The URL without its password, for start-up lines and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+export interface PgConnectionOptions {
+  url: string;
+  /** Connections this process opens at most (flushes, claims, reads and the listener share them). */
+  max?: number;
+  /** Told of each error the pool reports between queries (a server gone away). */
+  onError?: (error: Error) => void;
+}
+
+/** A pool on the store's database; nothing connects until the first query. */
+export function createPool(o: PgConnectionOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.max ?? 4,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 10_000,
+    // Idle connections must not keep an application alive.
+    allowExitOnIdle: true,
+    application_name: 'unitrack',
+  });
+  pool.on('error', (error) => o.onError?.(error));
+  return pool;
+}
+
+/** Proves the database answers; a StartError naming it (without the password) when it does not. */
+export async function checkReachable(pool: pg.Pool, url: string): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    throw new StartError('cannot connect to the group store', redactUrl(url), error);
+  }
+}

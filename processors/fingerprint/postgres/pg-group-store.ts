@@ -1,0 +1,631 @@
+/**
+ * The group store on PostgreSQL, shared by several collectors and applications. Each instance
+ * holds the groups it has seen (their state as the fleet had it at the last flush, plus what it
+ * counted since) and decides what needs the fleet through claims (pg-claims.ts): a group it does
+ * not hold is loaded, or created, before its first record here is decided; "new group",
+ * thresholds and reopens are won by one instance's atomic statement. Counts, users, minute counts
+ * and recent events are batched and written once a flush interval (pg-flush.ts), one statement a
+ * table; each flush reads back the rows it touched and the status changes made elsewhere since
+ * the last, so a resolve or an ignore on any instance is seen here within one flush interval.
+ *
+ * The database lost while running: records still flow (the fingerprint processor never waits on a
+ * flush), the counts wait in this instance's batch (bounded: past `maxPending` rows a record is not
+ * counted, and that is counted), and the first flush that succeeds writes them all.
+ */
+import { diag } from '@opentelemetry/api';
+import type pg from 'pg';
+import type {
+  DashboardMetrics,
+  GroupDetail,
+  GroupEvent,
+  GroupEventChoice,
+  GroupFacets,
+  GroupListOptions,
+  GroupReader,
+  GroupStatus,
+  GroupStoreStats,
+  GroupSummary,
+  GroupTag,
+  GroupTagKey,
+  IgnoreCondition,
+  TrendPoint,
+} from '../../../model/groups.ts';
+import { SEVERITIES } from '../../../model/severity.ts';
+import type { Counter, Telemetry } from '../../../model/telemetry.ts';
+import { newAlertState } from '../alert-state.ts';
+import { MINUTE, OTHER_TAG, RECENT_EVENTS } from '../group-schema.ts';
+import type { Group, Observation } from '../group-store.ts';
+import type { FleetStore } from '../processor-store.ts';
+import { ReleaseOrder } from '../release-order.ts';
+import { addToRegisters, USER_REGISTERS, UserCounter } from '../user-counter.ts';
+import { ClaimBatcher } from './pg-claims.ts';
+import { checkReachable, createPool, redactUrl } from './pg-connection.ts';
+import { batchSize, emptyBatch, type FlushBatch, type FlushResult, flushBatch, type GroupDelta, mergeBatch } from './pg-flush.ts';
+import { type FleetGroup, type GroupRow, refreshGroup, refreshStatus, rowToGroup } from './pg-group-row.ts';
+import { PgQueries } from './pg-queries.ts';
+import { migrate, SCHEMA } from './pg-schema.ts';
+
+const HISTORY_MS = 7 * 24 * 60 * MINUTE;
+const G = `${SCHEMA}.groups`;
+
+export interface PgGroupStoreOptions {
+  /** postgresql://… */
+  url: string;
+  maxGroups: number;
+  groupTtlMs: number;
+  flushIntervalMs: number;
+  telemetry: Telemetry;
+  /** Rows (group deltas, minute counts, totals, users) a batch holds at most while the database cannot be written. */
+  maxPending?: number;
+  /** A pool to use instead of one of its own (tests); the store does not end it. */
+  pool?: pg.Pool;
+}
+
+export class PgGroupStore implements GroupReader, FleetStore {
+  /** The database, named without its password. */
+  readonly where: string;
+  readonly releases: ReleaseOrder;
+  readonly pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #o: PgGroupStoreOptions;
+  readonly #claims: ClaimBatcher;
+  readonly #queries: PgQueries;
+  readonly #groups = new Map<string, FleetGroup>();
+  readonly #loading = new Map<string, Promise<void>>();
+  #batch: FlushBatch = emptyBatch();
+  #flushing: Promise<void> | undefined;
+  #statusVersion = 0;
+  #loadingReleases = false;
+  #timer: NodeJS.Timeout | undefined;
+  #sweeper: NodeJS.Timeout | undefined;
+  #started: Promise<void> | undefined;
+  #closed = false;
+  /** Whether the last flush or claim reached the database. */
+  #up = true;
+  totalEvents = 0;
+  alertsTriggered = 0;
+  processingNs = 0;
+  /** The last flush's write load (statements, rows, ms): the bench reads it. */
+  lastFlush: FlushResult | undefined;
+  readonly #dropped: Counter;
+  readonly #flushes: Counter;
+  readonly #flushFailures: Counter;
+  readonly #claimFailures: Counter;
+  readonly #statements: Counter;
+
+  constructor(options: PgGroupStoreOptions) {
+    this.#o = options;
+    this.where = redactUrl(options.url);
+    this.#ownsPool = !options.pool;
+    this.pool = options.pool ?? createPool({ url: options.url, onError: () => this.#markDown() });
+    this.#claims = new ClaimBatcher(this.pool);
+    this.#queries = new PgQueries(this.pool);
+    this.releases = new ReleaseOrder([], (version) => {
+      if (!this.#loadingReleases) this.#batch.releases.push(version);
+    });
+    const t = options.telemetry;
+    this.#dropped = t.counter(
+      'unitrack_group_store_dropped_total',
+      'Records not counted in the shared group store: its batch was full while the database could not be written.',
+    );
+    this.#flushes = t.counter('unitrack_group_store_flushes_total', 'Batches written to the shared group store.');
+    this.#flushFailures = t.counter(
+      'unitrack_group_store_flush_failures_total',
+      'Flushes to the shared group store that failed (the batch is kept and written later).',
+    );
+    this.#claimFailures = t.counter(
+      'unitrack_group_store_claim_failures_total',
+      'Fleet claims (group loads, new groups, thresholds, reopens) that could not reach the database: their records passed without those alerts.',
+    );
+    this.#statements = t.counter('unitrack_group_store_statements_total', 'Statements sent to the shared group store by flushes.');
+    t.gauge('unitrack_group_store_pending_rows', 'Rows waiting for the next flush to the shared group store.', () =>
+      batchSize(this.#batch),
+    );
+    t.gauge('unitrack_group_store_up', 'Whether the shared group store answered its last flush or claim (1) or not (0).', () =>
+      this.#up ? 1 : 0,
+    );
+  }
+
+  /** Connects, creates or migrates the schema, reads the releases; a StartError naming the database when it cannot. */
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    await checkReachable(this.pool, this.#o.url);
+    await migrate(this.pool);
+    const releases = await this.pool.query<{ version: string }>(`SELECT version FROM ${SCHEMA}.releases ORDER BY seq`);
+    this.#loadingReleases = true;
+    for (const r of releases.rows) this.releases.see(r.version);
+    this.#loadingReleases = false;
+    const v = await this.pool.query<{ v: string | null }>(`SELECT max(status_version) AS v FROM ${G}`);
+    this.#statusVersion = Number(v.rows[0].v ?? 0);
+    if (this.#closed) return;
+    this.#timer = setInterval(() => {
+      if (!this.#flushing) this.#flush().catch(() => undefined);
+    }, this.#o.flushIntervalMs).unref();
+    this.#sweeper = setInterval(
+      () => this.sweep().catch((e: unknown) => diag.warn(`unitrack: sweeping the group store: ${message(e)}`)),
+      Math.min(this.#o.groupTtlMs, 60_000),
+    ).unref();
+  }
+
+  /** True when the group's state is held here: its records can be decided at once. */
+  isLoaded(fingerprint: string): boolean {
+    return this.#groups.has(fingerprint);
+  }
+
+  /**
+   * Loads the group from the fleet, creating it when nobody has (this instance then raises its new
+   * group). Never rejects: a database that cannot be reached makes a group held here only, not new.
+   */
+  load(o: Observation): Promise<void> {
+    let p = this.#loading.get(o.fingerprint);
+    if (p) return p;
+    p = this.#claims.load(o).then(
+      (loaded) => {
+        this.#up = true;
+        this.#loading.delete(o.fingerprint);
+        if (this.#groups.has(o.fingerprint)) return;
+        this.#groups.set(o.fingerprint, loaded ? rowToGroup(loaded.row, loaded.created) : localGroup(o));
+      },
+      (error: unknown) => {
+        this.#loading.delete(o.fingerprint);
+        this.#claimFailed(error);
+        if (!this.#groups.has(o.fingerprint)) this.#groups.set(o.fingerprint, localGroup(o));
+      },
+    );
+    this.#loading.set(o.fingerprint, p);
+    return p;
+  }
+
+  peek(fingerprint: string): Group | undefined {
+    return this.#groups.get(fingerprint);
+  }
+
+  /** A regression reopens the group here at once and claims the reopen: `group.statusClaim` says whether this instance won it. */
+  reopen(fingerprint: string, at: number): void {
+    const g = this.#groups.get(fingerprint);
+    if (!g || g.status === 'unresolved') return;
+    const from = g.status;
+    g.status = 'unresolved';
+    g.statusAt = at;
+    g.openedAt = at;
+    g.ignoreUntil = undefined;
+    this.#claimReopen(g, from, at);
+  }
+
+  #claimReopen(g: FleetGroup, from: 'resolved' | 'ignored', at: number): void {
+    const claim = this.#claims.reopen({ fingerprint: g.fingerprint, from, at }).then(
+      (won) => {
+        this.#up = true;
+        return won;
+      },
+      (error: unknown) => {
+        this.#claimFailed(error);
+        return false;
+      },
+    );
+    g.statusClaim = claim;
+    claim.then(() => {
+      if (g.statusClaim === claim) g.statusClaim = undefined;
+    });
+  }
+
+  /** The highest of `thresholds` the group's count has reached and nobody is known to have claimed. */
+  thresholdDue(group: Group, thresholds: readonly number[]): number | undefined {
+    const g = group as FleetGroup;
+    let due: number | undefined;
+    for (const t of thresholds) if (t <= g.count && t > g.alertedThreshold && (due === undefined || t > due)) due = t;
+    return due;
+  }
+
+  /** Claims threshold `t` for the group fleet-wide; true when this instance crossed it first. */
+  claimThreshold(group: Group, t: number): Promise<boolean> {
+    const g = group as FleetGroup;
+    g.alertedThreshold = Math.max(g.alertedThreshold, t);
+    return this.#claims.threshold(g.fingerprint, t).then(
+      (won) => {
+        this.#up = true;
+        return won;
+      },
+      (error: unknown) => {
+        this.#claimFailed(error);
+        return false;
+      },
+    );
+  }
+
+  statusClaim(group: Group): Promise<boolean> | undefined {
+    return (group as FleetGroup).statusClaim;
+  }
+
+  /** Claims made and not answered yet. */
+  get claimsInFlight(): number {
+    return this.#claims.inFlight + this.#loading.size;
+  }
+
+  /** Counts one record into its (loaded) group; `isNew` only for the fleet's first record of it, on the instance that created it. */
+  observe(o: Observation): { group: Group; isNew: boolean; escalated: boolean } {
+    let g = this.#groups.get(o.fingerprint);
+    if (!g) {
+      // Not loaded (the processor's hold was full): counted here, never new.
+      g = localGroup(o);
+      this.#groups.set(o.fingerprint, g);
+    }
+    const isNew = g.createdHere;
+    g.createdHere = false;
+    g.count++;
+    this.totalEvents++;
+    if (o.time > g.lastSeen) g.lastSeen = o.time;
+    if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(g.severity)) g.severity = o.severity;
+    if (o.version) g.lastVersion = o.version;
+    if (o.user) g.users.add(o.user);
+    const t = g.ignoreUntil;
+    const escalated =
+      t !== undefined &&
+      g.status === 'ignored' &&
+      ((t.count !== undefined && g.count >= t.count) ||
+        (t.users !== undefined && g.users.count >= t.users) ||
+        (t.time !== undefined && o.time >= t.time));
+    if (escalated) {
+      g.ignoreUntil = undefined;
+      g.status = 'unresolved';
+      g.statusAt = o.time;
+      g.openedAt = o.time;
+      this.#claimReopen(g, 'ignored', o.time);
+    }
+    this.#count(g, o, isNew);
+    return { group: g, isNew, escalated };
+  }
+
+  /** Records an alert the group raised (the issue page's alert history); written with the next batch. */
+  recordAlert(fingerprint: string, at: number, alert: { reason: string; rule?: string; detail?: string }): void {
+    this.#batch.alerts.push({ fingerprint, at, reason: alert.reason, rule: alert.rule, detail: alert.detail });
+  }
+
+  /** Adds the record to the batch, unless the batch is full and the record needs a new row in it (then it is counted as dropped). */
+  #count(g: FleetGroup, o: Observation, isNew: boolean): void {
+    const b = this.#batch;
+    const minute = Math.floor(o.time / MINUTE);
+    const mKey = `${minute} ${o.fingerprint}`;
+    let d = b.groups.get(o.fingerprint);
+    const m = b.minutes.get(mKey);
+    const total = b.totals.get(minute);
+    const full = batchSize(b) >= (this.#o.maxPending ?? 100_000);
+    if (full && (!d || !m || !total || (o.user && o.isError && !b.users.has(o.user)))) {
+      this.#dropped.add();
+      return;
+    }
+    if (!d) {
+      d = {
+        fingerprint: g.fingerprint,
+        title: g.title,
+        type: g.type,
+        message: g.message,
+        component: g.component,
+        category: g.category,
+        severity: o.severity,
+        count: 0,
+        firstSeen: o.time,
+        lastSeen: o.time,
+        users: new Set(),
+        registers: undefined,
+        events: [],
+        tags: new Map(),
+      };
+      b.groups.set(o.fingerprint, d);
+    }
+    if (isNew) d.first = { time: o.time, isError: o.isError, event: o.event };
+    if (o.service) countTag(d, 'service', o.service, o.time);
+    if (o.environment) countTag(d, 'environment', o.environment, o.time);
+    if (o.version) countTag(d, 'release', o.version, o.time);
+    if (o.component) countTag(d, 'component', o.component, o.time);
+    if (o.user) countTag(d, 'user', o.user, o.time);
+    d.count++;
+    if (o.time < d.firstSeen) d.firstSeen = o.time;
+    if (o.time > d.lastSeen) d.lastSeen = o.time;
+    if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(d.severity)) d.severity = o.severity;
+    if (o.version) d.lastVersion = o.version;
+    if (o.user) {
+      if (d.users) {
+        d.users.add(o.user);
+        if (d.users.size > 64) d.users = undefined;
+      }
+      addToRegisters((d.registers ??= new Uint8Array(USER_REGISTERS)), o.user);
+    }
+    if (d.events.length >= RECENT_EVENTS) d.events.shift();
+    d.events.push({ time: o.time, isError: o.isError, event: o.event });
+    if (m) {
+      m.count++;
+      if (o.isError) m.errors++;
+    } else b.minutes.set(mKey, { minute, fingerprint: o.fingerprint, count: 1, errors: o.isError ? 1 : 0 });
+    if (total) {
+      total.events++;
+      if (o.isError) total.errors++;
+    } else b.totals.set(minute, { events: 1, errors: o.isError ? 1 : 0 });
+    if (o.user && o.isError) b.users.set(o.user, o.time);
+    if (b.groups.size > 20_000 && !this.#flushing && this.#up) this.#flush().catch(() => undefined);
+  }
+
+  /** Writes the batch; on failure keeps it (merged under what comes next) and rejects. */
+  #flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (this.#closed && this.#ownsPool === false) return Promise.resolve();
+    const batch = this.#batch;
+    const statusChangesOnly = batchSize(batch) === 0;
+    this.#batch = emptyBatch();
+    const run = async () => {
+      try {
+        if (!statusChangesOnly) {
+          const result = await flushBatch(this.pool, batch);
+          this.lastFlush = result;
+          this.#flushes.add();
+          this.#statements.add(result.statements);
+          for (const row of result.rows) {
+            const g = this.#groups.get(row.fingerprint);
+            if (g) refreshGroup(g, row, this.#batch.groups.get(row.fingerprint)?.count ?? 0);
+          }
+        }
+        await this.#readStatusChanges();
+        if (!this.#up) diag.info(`unitrack: the group store ${this.where} is reachable again; its batch is written`);
+        this.#up = true;
+        this.#evict();
+      } catch (error) {
+        this.#batch = mergeBatch(batch, this.#batch);
+        this.#flushFailures.add();
+        this.#markDown(error);
+        throw error;
+      }
+    };
+    const p = run().finally(() => {
+      this.#flushing = undefined;
+    });
+    this.#flushing = p;
+    return p;
+  }
+
+  /** Status changes made by any instance since the last read (resolve, ignore, reopen): the groups held here take them. */
+  async #readStatusChanges(): Promise<void> {
+    const r = await this.pool.query<GroupRow>(
+      `SELECT fingerprint, status, status_at, opened_at, resolved_in_version, ignore_count, ignore_users, ignore_until, status_version
+         FROM ${G} WHERE status_version > $1 ORDER BY status_version LIMIT 10000`,
+      [this.#statusVersion],
+    );
+    for (const row of r.rows) {
+      this.#statusVersion = Math.max(this.#statusVersion, Number(row.status_version));
+      const g = this.#groups.get(row.fingerprint);
+      if (g) refreshStatus(g, row);
+    }
+  }
+
+  /** Past max_groups, the groups held longest with nothing waiting for a flush go (they load again on their next record). */
+  #evict(): void {
+    let over = this.#groups.size - this.#o.maxGroups;
+    if (over <= 0) return;
+    over += Math.floor(this.#o.maxGroups / 10);
+    for (const [fp, g] of this.#groups) {
+      if (over <= 0) break;
+      if (this.#batch.groups.has(fp) || g.statusClaim || g.createdHere) continue;
+      this.#groups.delete(fp);
+      over--;
+    }
+  }
+
+  #markDown(error?: unknown): void {
+    if (this.#up && error !== undefined)
+      diag.warn(`unitrack: the group store ${this.where} cannot be reached (${message(error)}); counts wait in a bounded batch`);
+    this.#up = false;
+  }
+
+  #claimFailed(error: unknown): void {
+    this.#claimFailures.add();
+    this.#markDown(error);
+  }
+
+  /** Resolves once everything counted so far is committed (rejects while the database cannot be written). */
+  async flushAsync(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
+    await this.#flush();
+  }
+
+  async setStatus(fingerprint: string, status: GroupStatus, at = Date.now(), inVersion?: string): Promise<boolean> {
+    if (status === 'ignored') return this.ignore(fingerprint, {}, at);
+    await this.flushAsync();
+    return this.#writeStatus(fingerprint, status, at, { inVersion });
+  }
+
+  async ignore(fingerprint: string, until: IgnoreCondition = {}, at = Date.now()): Promise<boolean> {
+    await this.flushAsync();
+    return this.#writeStatus(fingerprint, 'ignored', at, { until });
+  }
+
+  /** One statement: the status (and the ignore condition, absolute from the fleet's counts) and its history row when it changed. */
+  async #writeStatus(
+    fingerprint: string,
+    status: GroupStatus,
+    at: number,
+    o: { inVersion?: string; until?: IgnoreCondition },
+  ): Promise<boolean> {
+    const u = o.until ?? {};
+    const r = await this.pool.query<GroupRow & { old_status: string }>(
+      `WITH old AS (SELECT fingerprint, status FROM ${G} WHERE fingerprint = $1 FOR UPDATE),
+       upd AS (
+         UPDATE ${G} g SET status = $2,
+             status_at = CASE WHEN old.status <> $2 THEN $3 ELSE g.status_at END,
+             opened_at = CASE WHEN $2 = 'unresolved' AND old.status <> $2 THEN $3 ELSE g.opened_at END,
+             resolved_in_version = CASE WHEN $2 = 'resolved' THEN coalesce($4, g.last_version) ELSE g.resolved_in_version END,
+             ignore_count = CASE WHEN $2 = 'ignored' AND $5::bigint IS NOT NULL THEN g.count + $5 END,
+             ignore_users = CASE WHEN $2 = 'ignored' AND $6::int IS NOT NULL THEN g.user_count + $6 END,
+             ignore_until = CASE WHEN $2 = 'ignored' THEN $7::bigint END,
+             status_version = nextval('${SCHEMA}.status_seq')
+           FROM old WHERE g.fingerprint = old.fingerprint RETURNING g.*, old.status AS old_status),
+       hist AS (INSERT INTO ${SCHEMA}.status_changes (fingerprint, status, at, opened_at)
+           SELECT fingerprint, status, $3, opened_at FROM upd WHERE old_status <> status)
+       SELECT * FROM upd`,
+      [fingerprint, status, at, o.inVersion ?? null, u.events ?? null, u.users ?? null, u.until ?? null],
+    );
+    const row = r.rows[0];
+    if (!row) return false;
+    const g = this.#groups.get(fingerprint);
+    if (g) {
+      g.statusClaim = undefined;
+      refreshStatus(g, row);
+    }
+    return true;
+  }
+
+  async list(options: GroupListOptions = {}, now = Date.now()): Promise<GroupSummary[]> {
+    await this.flushAsync();
+    return this.#queries.list(options, now);
+  }
+
+  async get(fingerprint: string, now = Date.now()): Promise<GroupDetail | undefined> {
+    await this.flushAsync();
+    return this.#queries.get(fingerprint, now);
+  }
+
+  async event(fingerprint: string, which: GroupEventChoice): Promise<GroupEvent | undefined> {
+    await this.flushAsync();
+    return this.#queries.event(fingerprint, which);
+  }
+
+  async tags(fingerprint: string): Promise<GroupTag[] | undefined> {
+    await this.flushAsync();
+    return this.#queries.tags(fingerprint);
+  }
+
+  async series(fingerprint: string, rangeMs: number, now = Date.now()): Promise<TrendPoint[]> {
+    await this.flushAsync();
+    return this.#queries.series(fingerprint, rangeMs, now);
+  }
+
+  async facets(): Promise<GroupFacets> {
+    await this.flushAsync();
+    return this.#queries.facets();
+  }
+
+  async metrics(rangeMs: number, now = Date.now()): Promise<DashboardMetrics> {
+    await this.flushAsync();
+    return this.#queries.metrics(rangeMs, now);
+  }
+
+  async stats(): Promise<GroupStoreStats> {
+    await this.flushAsync();
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${G}`);
+    return {
+      total_events: this.totalEvents,
+      groups: Number(r.rows[0].n),
+      groups_in_memory: this.#groups.size,
+      alerts_triggered: this.alertsTriggered,
+      avg_processing_us: this.totalEvents ? this.processingNs / this.totalEvents / 1000 : 0,
+      pending_writes: batchSize(this.#batch),
+    };
+  }
+
+  /** Deletes groups unseen for the TTL (with their events and history) and history older than 7 days, fleet-wide. */
+  async sweep(now = Date.now()): Promise<number> {
+    if (this.#closed) return 0;
+    await this.flushAsync();
+    const cutoff = now - this.#o.groupTtlMs;
+    const horizon = Math.floor((now - HISTORY_MS) / MINUTE);
+    const client = await this.pool.connect();
+    let deleted = 0;
+    try {
+      await client.query('BEGIN');
+      const r = await client.query<{ fingerprint: string }>(`DELETE FROM ${G} WHERE last_seen < $1 RETURNING fingerprint`, [cutoff]);
+      const fps = r.rows.map((x) => x.fingerprint);
+      deleted = fps.length;
+      if (fps.length) {
+        await client.query(`DELETE FROM ${SCHEMA}.events WHERE fingerprint = ANY($1)`, [fps]);
+        for (const table of ['status_changes', 'group_tags', 'alerts'])
+          await client.query(`DELETE FROM ${SCHEMA}.${table} WHERE fingerprint = ANY($1)`, [fps]);
+      }
+      // Each group's newest 50 alerts stay.
+      await client.query(
+        `DELETE FROM ${SCHEMA}.alerts WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY fingerprint
+           ORDER BY at DESC, id DESC) AS n FROM ${SCHEMA}.alerts) a WHERE n > 50)`,
+      );
+      await client.query(`DELETE FROM ${SCHEMA}.minutes WHERE minute < $1`, [horizon]);
+      await client.query(`DELETE FROM ${SCHEMA}.totals WHERE minute < $1`, [horizon]);
+      await client.query(`DELETE FROM ${SCHEMA}.users WHERE last_seen < $1`, [now - HISTORY_MS]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    for (const [fp, g] of this.#groups) if (g.lastSeen < cutoff && !this.#batch.groups.has(fp)) this.#groups.delete(fp);
+    return deleted;
+  }
+
+  /** Deletes every group and its history, fleet-wide (other instances forget theirs as their next records load). */
+  async clear(): Promise<void> {
+    if (this.#closed) return;
+    await this.flushAsync();
+    await this.pool.query(
+      `TRUNCATE ${G}, ${SCHEMA}.events, ${SCHEMA}.minutes, ${SCHEMA}.totals, ${SCHEMA}.users, ${SCHEMA}.status_changes,
+         ${SCHEMA}.group_tags, ${SCHEMA}.alerts`,
+    );
+    this.#groups.clear();
+  }
+
+  /** Writes what is pending (when it can), stops the timers and ends the pool. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    clearInterval(this.#sweeper);
+    try {
+      if (this.#started) await this.flushAsync();
+    } catch (error) {
+      diag.warn(`unitrack: the group store ${this.where}: ${batchSize(this.#batch)} rows could not be written at close: ${message(error)}`);
+    } finally {
+      this.#closed = true;
+      if (this.#ownsPool) await this.pool.end().catch(() => undefined);
+    }
+  }
+}
+
+/** A group held here only (not loaded: the database could not be reached, or the hold was full): never new. */
+function localGroup(o: Observation): FleetGroup {
+  return {
+    fingerprint: o.fingerprint,
+    title: o.title,
+    type: o.type,
+    message: o.message,
+    component: o.component,
+    category: o.category,
+    severity: o.severity,
+    count: 0,
+    firstSeen: o.time,
+    lastSeen: o.time,
+    status: 'unresolved',
+    statusAt: o.time,
+    openedAt: o.time,
+    users: new UserCounter(),
+    alert: newAlertState(),
+    alertedThreshold: 0,
+    createdHere: false,
+    statusVersion: 0,
+  };
+}
+
+/** Counts one event's tag value into the group's delta (an empty value is not a value: OTHER_TAG is ''). */
+function countTag(d: GroupDelta, key: GroupTagKey, value: string, time: number): void {
+  if (value === OTHER_TAG) return;
+  let values = d.tags.get(key);
+  if (!values) d.tags.set(key, (values = new Map()));
+  const t = values.get(value);
+  if (t) {
+    t.count++;
+    if (time < t.first) t.first = time;
+    if (time > t.last) t.last = time;
+  } else values.set(value, { count: 1, first: time, last: time });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
