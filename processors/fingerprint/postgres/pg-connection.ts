@@ -44,6 +44,8 @@ export function createPool(o: PgConnectionOptions): pg.Pool {
     connectionString: o.url,
     max: o.max ?? 4,
     connectionTimeoutMillis: 5000,
+    // A server that stops answering (a partition) must not hold records or flushes for long.
+    query_timeout: 10_000,
     idleTimeoutMillis: 10_000,
     // Idle connections must not keep an application alive.
     allowExitOnIdle: true,

@@ -47,10 +47,12 @@ export interface FlushBatch {
   releases: string[];
   /** Alerts raised since. */
   alerts: { fingerprint: string; at: number; reason: string; rule?: string; detail?: string }[];
+  /** Events held by the groups' deltas (each holds its record until the flush writes its text). */
+  eventCount: number;
 }
 
 export function emptyBatch(): FlushBatch {
-  return { groups: new Map(), minutes: new Map(), totals: new Map(), users: new Map(), releases: [], alerts: [] };
+  return { groups: new Map(), minutes: new Map(), totals: new Map(), users: new Map(), releases: [], alerts: [], eventCount: 0 };
 }
 
 export function batchSize(b: FlushBatch): number {
@@ -63,8 +65,10 @@ export function mergeBatch(older: FlushBatch, newer: FlushBatch): FlushBatch {
     const n = newer.groups.get(fp);
     if (!n) {
       newer.groups.set(fp, o);
+      newer.eventCount += o.events.length;
       continue;
     }
+    newer.eventCount += Math.min(o.events.length, RECENT_EVENTS - n.events.length);
     n.count += o.count;
     n.firstSeen = Math.min(n.firstSeen, o.firstSeen);
     n.lastSeen = Math.max(n.lastSeen, o.lastSeen);

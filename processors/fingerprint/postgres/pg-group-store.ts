@@ -46,6 +46,10 @@ import { PgQueries } from './pg-queries.ts';
 import { migrate, SCHEMA } from './pg-schema.ts';
 
 const HISTORY_MS = 7 * 24 * 60 * MINUTE;
+/** Rows a batch holds at most while the database cannot be written (about 100 bytes each, plus up to 10 events per group). */
+const DEFAULT_MAX_PENDING = 100_000;
+/** Events a batch keeps at most (each holds its record until the flush writes its text); past it, groups keep one each, or none. */
+const MAX_PENDING_EVENTS = 20_000;
 const G = `${SCHEMA}.groups`;
 
 export interface PgGroupStoreOptions {
@@ -293,8 +297,8 @@ export class PgGroupStore implements GroupReader, FleetStore {
     let d = b.groups.get(o.fingerprint);
     const m = b.minutes.get(mKey);
     const total = b.totals.get(minute);
-    const full = batchSize(b) >= (this.#o.maxPending ?? 100_000);
-    if (full && (!d || !m || !total || (o.user && o.isError && !b.users.has(o.user)))) {
+    const rows = (d ? 0 : 1) + (m ? 0 : 1) + (total ? 0 : 1) + (o.user && o.isError && !b.users.has(o.user) ? 1 : 0);
+    if (rows > 0 && batchSize(b) + rows > (this.#o.maxPending ?? DEFAULT_MAX_PENDING)) {
       this.#dropped.add();
       return;
     }
@@ -335,8 +339,14 @@ export class PgGroupStore implements GroupReader, FleetStore {
       }
       addToRegisters((d.registers ??= new Uint8Array(USER_REGISTERS)), o.user);
     }
-    if (d.events.length >= RECENT_EVENTS) d.events.shift();
-    d.events.push({ time: o.time, isError: o.isError, event: o.event });
+    const ev = { time: o.time, isError: o.isError, event: o.event };
+    if (d.events.length >= RECENT_EVENTS) {
+      d.events.shift();
+      d.events.push(ev);
+    } else if (b.eventCount < MAX_PENDING_EVENTS) {
+      b.eventCount++;
+      d.events.push(ev);
+    } else if (d.events.length > 0) d.events[d.events.length - 1] = ev;
     if (m) {
       m.count++;
       if (o.isError) m.errors++;
