@@ -4,12 +4,15 @@
 // resolves alike in the checkout and in the package.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const root = join(import.meta.dirname, '..');
-const dist = join(root, 'dist');
+// `--out <dir>`: a build elsewhere (the benchmarks' own, so a concurrent `npm pack` cannot pull dist/ from under them).
+const { values } = parseArgs({ options: { out: { type: 'string', default: join(root, 'dist') } } });
+const dist = resolve(values.out);
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
   stdio: 'inherit',
 });
 

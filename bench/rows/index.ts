@@ -5,6 +5,7 @@ import { latency } from './latency.ts';
 import { memoryClients, memoryGroups, memorySustained } from './memory.ts';
 import { otlpGrpcIngest, otlpIngest } from './otlp-ingest.ts';
 import { stages } from './stages.ts';
+import { firstTrack, idleMemory } from './start-up.ts';
 import { throughput } from './throughput.ts';
 
 /** Every row, in table order. */
@@ -19,4 +20,6 @@ export const rows: Row[] = [
   memoryClients,
   memorySustained,
   latency,
+  idleMemory,
+  firstTrack,
 ];
