@@ -1,12 +1,14 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { eventView } from '../../model/event-json.ts';
+import { EVENT_LOG } from '../../model/event-log.ts';
 import { SharedKey } from '../../model/shared-state.ts';
 import type { Description, Host } from '../../pipeline/component.ts';
 import { httpUrl } from '../../pipeline/endpoint.ts';
 import { checkWritableStore, StartError } from '../../pipeline/start-up.ts';
 import { DashboardServer } from './dashboard-server.ts';
 import { EventStore } from './event-store.ts';
+import { FleetStream } from './fleet-stream.ts';
 import { StreamHub } from './stream-hub.ts';
 
 export interface DashboardExporterOptions {
@@ -37,7 +39,9 @@ export class DashboardExporter implements LogRecordExporter {
   /** Settles once the server listens or could not (never rejects). */
   readonly ready: Promise<void>;
   readonly #listening: Promise<void>;
-  readonly #options: DashboardExporterOptions;
+  readonly #options: DashboardExporterOptions & { componentHost: Host };
+  /** The fleet's shared stream, when a shared group store offers one (fleet-stream.ts). */
+  #fleet: FleetStream | undefined;
 
   constructor(options: DashboardExporterOptions & { componentHost: Host }) {
     const host = options.componentHost;
@@ -73,10 +77,19 @@ export class DashboardExporter implements LogRecordExporter {
 
   /** Resolves once the server listens; rejects naming the address and the cause when it cannot. */
   start(): Promise<void> {
-    return this.#listening.catch((error) => {
+    const listening = this.#listening.catch((error) => {
       const h = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
       throw new StartError('cannot listen on', `${h}:${this.#options.port}`, error);
     });
+    // Components are all created before any starts: a shared group store has published its log by now.
+    const log = this.#options.componentHost.shared.get(EVENT_LOG);
+    if (!log) return listening;
+    const o = this.#options;
+    this.#fleet = new FleetStream({ log, events: this.events, hub: this.hub, maxEvents: o.maxEvents, bufferSize: o.bufferSize });
+    const following = this.#fleet.start().catch((error) => {
+      throw error instanceof StartError ? error : new StartError('cannot read the shared stream of', log.where, error);
+    });
+    return Promise.all([listening, following]).then(() => undefined);
   }
 
   describe(): Description {
@@ -96,6 +109,13 @@ export class DashboardExporter implements LogRecordExporter {
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    if (this.#fleet) {
+      this.#fleet.append(records.map(eventView)).then(
+        () => done({ code: ExportResultCode.SUCCESS }),
+        (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
+      );
+      return;
+    }
     try {
       this.hub.publish(this.events.add(records.map(eventView)));
       done({ code: ExportResultCode.SUCCESS });
@@ -104,10 +124,13 @@ export class DashboardExporter implements LogRecordExporter {
     }
   }
 
-  async forceFlush(): Promise<void> {}
+  async forceFlush(): Promise<void> {
+    await this.#fleet?.settle();
+  }
 
   async shutdown(): Promise<void> {
     await this.ready;
+    await this.#fleet?.close();
     this.hub.close();
     await this.server.close();
     this.events.close();

@@ -86,6 +86,41 @@ export class EventStore {
     return out;
   }
 
+  /**
+   * Stores events that already have their ids (the fleet's shared stream: this file is then a copy
+   * of its recent events), in one transaction; an id already held is left as it is.
+   */
+  mirror(events: readonly StoredEvent[]): void {
+    if (events.length === 0) return;
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO events (id, time, severity, category, component, trace_id, json) VALUES (?,?,?,?,?,?,?)',
+    );
+    this.#db.exec('BEGIN');
+    try {
+      for (const { id, head, json } of events)
+        insert.run(
+          id,
+          head.time,
+          SEVERITIES.indexOf(head.severity),
+          head.category ?? null,
+          head.component ?? null,
+          head.trace_id ?? null,
+          json,
+        );
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    this.#sinceTrim += events.length;
+    if (this.#sinceTrim > Math.max(100, this.#maxEvents / 10)) this.#trim();
+  }
+
+  /** Deletes every event (a copy of the fleet's stream starts again from the shared one). */
+  clear(): void {
+    this.#db.exec('DELETE FROM events');
+  }
+
   #trim(): void {
     this.#sinceTrim = 0;
     this.#db.prepare('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?').run(this.#maxEvents);

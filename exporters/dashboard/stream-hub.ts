@@ -66,6 +66,8 @@ export class StreamHub {
   readonly #ring: RingEntry[] = [];
   /** Index in #ring of the oldest entry (the ring is an array used circularly once full). */
   #start = 0;
+  /** Ids are fleet-wide (shareIds()). */
+  #sharedIds = false;
   readonly #clients = new Set<StreamClient>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #streamed: Counter;
@@ -101,6 +103,19 @@ export class StreamHub {
   /** Events from before a restart (oldest first), so replay works across it. */
   seed(events: StoredEvent[]): void {
     for (const e of events.slice(-this.#o.bufferSize)) this.#push(e);
+  }
+
+  /**
+   * The ids now come from a sequence the fleet shares (a shared store's event log): the ring starts
+   * again from `events` (oldest first), and a `Last-Event-ID` above the newest id held here is an
+   * event another instance has streamed and this one has not read yet, not an id from before a
+   * reset: the client resumes from it, and gets what follows as it arrives.
+   */
+  shareIds(events: StoredEvent[]): void {
+    this.#sharedIds = true;
+    this.#ring.length = 0;
+    this.#start = 0;
+    this.seed(events);
   }
 
   publish(events: StoredEvent[]): void {
@@ -147,10 +162,11 @@ export class StreamHub {
     }
   }
 
-  /** True when every event after `lastEventId` is still in the ring. */
+  /** True when every event after `lastEventId` is still in the ring (or, with fleet-wide ids, is still to come). */
   #reaches(lastEventId: number): boolean {
     const latest = this.latestId;
     const oldest = this.#at(0)?.id;
+    if (this.#sharedIds && lastEventId >= latest) return true;
     return lastEventId <= latest && (oldest === undefined ? lastEventId === latest : oldest <= lastEventId + 1);
   }
 

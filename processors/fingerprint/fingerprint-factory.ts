@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { z } from 'zod';
+import { EVENT_LOG } from '../../model/event-log.ts';
 import { GROUPS } from '../../model/groups.ts';
 import { compileCondition } from '../../model/ottl/ottl-evaluator.ts';
 import { OttlError } from '../../model/ottl/ottl-parser.ts';
@@ -201,6 +202,8 @@ function createFleetProcessor(
   const options = { url, maxGroups: config.max_groups, groupTtlMs: config.group_ttl, flushIntervalMs: config.store.flush_interval };
   const store = acquirePgGroupStore({ ...options, telemetry: host.telemetry }, host.shared);
   if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
+  // The dashboard streams the fleet's events from the same database (one stream, fleet-wide ids).
+  if (!host.shared.has(EVENT_LOG)) host.shared.set(EVENT_LOG, store.eventLog);
   const alertOptions = alertPolicyOptions(config);
   // Thresholds are the store's claims (processor-store.ts): the policy is given none.
   const policy = new AlertPolicy({ ...alertOptions, thresholds: [] }, store.releases);
@@ -212,7 +215,7 @@ function createFleetProcessor(
     release: () => releasePgGroupStore(store, host.shared),
     fleet: { store, thresholds: alertOptions.thresholds, minSeverity: alertOptions.minSeverity, maxHeld: MAX_HELD },
   });
-  const described: Description = { endpoints: [{ name: 'group store', url: store.where }] };
+  const described: Description = { paths: [{ name: 'group store', path: store.where }] };
   // Unreachable at start: a StartError naming the database (the collector exits 1).
   return Object.assign(processor, { describe: () => described, start: () => store.start() });
 }

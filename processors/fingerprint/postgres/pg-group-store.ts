@@ -40,6 +40,7 @@ import { ReleaseOrder } from '../release-order.ts';
 import { addToRegisters, USER_REGISTERS, UserCounter } from '../user-counter.ts';
 import { ClaimBatcher } from './pg-claims.ts';
 import { checkReachable, createPool, redactUrl } from './pg-connection.ts';
+import { PgEventLog } from './pg-event-log.ts';
 import { batchSize, emptyBatch, type FlushBatch, type FlushResult, flushBatch, type GroupDelta, mergeBatch } from './pg-flush.ts';
 import { type FleetGroup, type GroupRow, refreshGroup, refreshStatus, rowToGroup } from './pg-group-row.ts';
 import { PgQueries } from './pg-queries.ts';
@@ -91,6 +92,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
   processingNs = 0;
   /** The last flush's write load (statements, rows, ms): the bench reads it. */
   lastFlush: FlushResult | undefined;
+  #log: PgEventLog | undefined;
   readonly #dropped: Counter;
   readonly #flushes: Counter;
   readonly #flushFailures: Counter;
@@ -153,6 +155,12 @@ export class PgGroupStore implements GroupReader, FleetStore {
       () => this.sweep().catch((e: unknown) => diag.warn(`unitrack: sweeping the group store: ${message(e)}`)),
       Math.min(this.#o.groupTtlMs, 60_000),
     ).unref();
+  }
+
+  /** The fleet's shared stream on the same database (the dashboard follows it). */
+  get eventLog(): PgEventLog {
+    this.#log ??= new PgEventLog(this.#o.url, this.pool, () => this.start());
+    return this.#log;
   }
 
   /** True when the group's state is held here: its records can be decided at once. */
@@ -594,6 +602,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
       diag.warn(`unitrack: the group store ${this.where}: ${batchSize(this.#batch)} rows could not be written at close: ${message(error)}`);
     } finally {
       this.#closed = true;
+      await this.#log?.close();
       if (this.#ownsPool) await this.pool.end().catch(() => undefined);
     }
   }
