@@ -5,12 +5,24 @@
  * temporary directory. `stop()` ends it and deletes the directory.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = process.env.UNITRACK_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Debian's PostgreSQL binaries: UNITRACK_PG_BIN, else the newest under /usr/lib/postgresql (15 on these machines). */
+const BIN = process.env.UNITRACK_PG_BIN ?? newestInstalled() ?? '/usr/lib/postgresql/15/bin';
+
+function newestInstalled(): string | undefined {
+  try {
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    return versions.length ? join('/usr/lib/postgresql', versions[0], 'bin') : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Why the PostgreSQL tests cannot run here, or undefined when they can. */
 export function postgresMissing(): string | undefined {
