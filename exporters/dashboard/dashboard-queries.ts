@@ -1,3 +1,4 @@
+import type { AnyValue } from '@opentelemetry/api';
 import type { EventJson } from '../../model/event-json.ts';
 import {
   type DashboardMetrics,
@@ -7,8 +8,10 @@ import {
   type GroupReader,
   type GroupStatus,
   type GroupStoreStats,
+  type GroupTag,
   type IgnoreCondition,
 } from '../../model/groups.ts';
+import { parseSeverity } from '../../model/severity.ts';
 import type { Telemetry } from '../../model/telemetry.ts';
 import type { EventStore } from './event-store.ts';
 
@@ -27,18 +30,48 @@ export function rangeMs(range: unknown): number | undefined {
   return typeof range === 'string' && Object.hasOwn(METRICS_RANGES, range) ? METRICS_RANGES[range as MetricsRange] : undefined;
 }
 
-export const GROUP_SORTS: readonly NonNullable<GroupListOptions['sort']>[] = ['last_seen', 'first_seen', 'count', 'users'];
+export const GROUP_SORTS: readonly NonNullable<GroupListOptions['sort']>[] = ['last_seen', 'first_seen', 'count', 'users', 'priority'];
+
+/** What a list may be asked for, as the query parameters of `GET /api/groups` name it. */
+export interface RawGroupListOptions {
+  status?: unknown;
+  sort?: unknown;
+  query?: unknown;
+  limit?: unknown;
+  /** A severity: groups at it or above; `all` (or absent): every level. */
+  level?: unknown;
+  service?: unknown;
+  environment?: unknown;
+  release?: unknown;
+  /** One of METRICS_RANGES: groups seen in it, with `range_count`. */
+  range?: unknown;
+}
 
 /**
  * List options from untrusted input (query parameters, a JavaScript caller): values that are not
  * understood are left out of `options` and named in `invalid`.
  */
-export function groupListOptions(raw: { status?: unknown; sort?: unknown; query?: unknown; limit?: unknown }): {
+export function groupListOptions(raw: RawGroupListOptions): {
   options: GroupListOptions;
   invalid: string[];
 } {
   const invalid: string[] = [];
   const options: GroupListOptions = { limit: Number(raw.limit) || 100 };
+  if (raw.level != null && raw.level !== 'all' && raw.level !== '') {
+    const level = typeof raw.level === 'string' ? parseSeverity(raw.level) : undefined;
+    if (level) options.minSeverity = level;
+    else invalid.push('level');
+  }
+  for (const key of ['service', 'environment', 'release'] as const) {
+    const v = raw[key];
+    if (typeof v === 'string' && v !== '') options[key] = v;
+    else if (v != null && v !== '') invalid.push(key);
+  }
+  if (raw.range != null && raw.range !== '') {
+    const ms = rangeMs(raw.range);
+    if (ms) options.rangeMs = ms;
+    else invalid.push('range');
+  }
   if (GROUP_STATUSES.includes(raw.status as GroupStatus)) options.status = raw.status as GroupStatus;
   else if (raw.status != null) invalid.push('status');
   if (GROUP_SORTS.includes(raw.sort as never)) options.sort = raw.sort as GroupListOptions['sort'];
@@ -79,6 +112,8 @@ export interface DashboardStats {
   groups?: GroupStoreStats;
   /** Every counter and gauge of the pipeline, `name{labels}` → value. */
   counters: Record<string, number>;
+  /** The counters that explain the Overview's numbers: seen, sampled out, rate-limited. */
+  pipeline: PipelineFlow;
 }
 
 export async function dashboardStats(
@@ -91,6 +126,7 @@ export async function dashboardStats(
     slow_clients_dropped: telemetry.value('unitrack_dashboard_slow_clients_dropped_total'),
     groups: await groups?.stats(),
     counters: telemetry.snapshot(),
+    pipeline: pipelineFlow(telemetry),
   };
 }
 
@@ -145,4 +181,71 @@ export async function ignoreGroupUntil(
   condition: IgnoreCondition,
 ): Promise<GroupDetail | undefined> {
   return (await groups.ignore(fingerprint, condition, Date.now())) ? groups.get(fingerprint) : undefined;
+}
+
+/** Events an attribute's distribution is sampled over: the group's stored recent events. */
+export interface SampledAttribute {
+  key: string;
+  /** The stored events it was counted over (at most 10). */
+  sampled: number;
+  values: { value: string; count: number }[];
+}
+
+/** `GET /api/groups/:fingerprint/tags`. */
+export interface GroupTagsAnswer {
+  /** Exact, over every event of the group (the store's group_tags). */
+  tags: GroupTag[];
+  /** Attribute keys of the group's stored events, for the page's picker. */
+  attribute_keys: string[];
+  /** The chosen attribute's values over the stored events only: a sample, said so on the page. */
+  attribute?: SampledAttribute;
+}
+
+/** A group's exact tags, and one attribute's values sampled over its stored events; undefined when the group is unknown. */
+export async function groupTags(groups: GroupReader, fingerprint: string, attribute?: string): Promise<GroupTagsAnswer | undefined> {
+  const [tags, detail] = await Promise.all([groups.tags(fingerprint), groups.get(fingerprint)]);
+  if (!tags || !detail) return undefined;
+  const keys = new Set<string>();
+  for (const e of detail.events) for (const k of Object.keys(e.attributes ?? {})) keys.add(k);
+  const answer: GroupTagsAnswer = { tags, attribute_keys: [...keys].sort() };
+  if (attribute) {
+    const counts = new Map<string, number>();
+    for (const e of detail.events) {
+      const v = e.attributes && Object.hasOwn(e.attributes, attribute) ? e.attributes[attribute] : undefined;
+      if (v === undefined) continue;
+      const text = attributeText(v);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+    answer.attribute = {
+      key: attribute,
+      sampled: detail.events.length,
+      values: [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)),
+    };
+  }
+  return answer;
+}
+
+function attributeText(v: AnyValue): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+}
+
+/** What became of the records the pipeline saw, from its own counters (the Overview explains the numbers with it). */
+export interface PipelineFlow {
+  /** Records accepted into the pipeline (from track() and from OTLP). */
+  seen: number;
+  /** Dropped by the sampler. */
+  sampled_out: number;
+  /** Dropped by the rate limiter (each suppression is summarised on a record). */
+  rate_limited: number;
+  /** Dropped because a processor threw, or an exporter's queue was full. */
+  dropped: number;
+}
+
+export function pipelineFlow(telemetry: Telemetry): PipelineFlow {
+  return {
+    seen: telemetry.sum('unitrack_ingest_accepted_total'),
+    sampled_out: telemetry.sum('unitrack_sampler_dropped_total'),
+    rate_limited: telemetry.sum('unitrack_rate_limiter_dropped_total'),
+    dropped: telemetry.sum('unitrack_processor_errors_total') + telemetry.sum('unitrack_exporter_dropped_total'),
+  };
 }

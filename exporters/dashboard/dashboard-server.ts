@@ -14,6 +14,7 @@ import {
   dashboardMetrics,
   dashboardStats,
   groupListOptions,
+  groupTags,
   ignoreCondition,
   ignoreGroupUntil,
   RANGE_ERROR,
@@ -27,13 +28,25 @@ const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
 const ASSETS: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
+  '/dom.js': 'dom.js',
   '/charts.js': 'charts.js',
+  '/events.js': 'events.js',
+  '/actions.js': 'actions.js',
+  '/overview.js': 'overview.js',
+  '/issues.js': 'issues.js',
+  '/issue-page.js': 'issue-page.js',
+  '/live-tail.js': 'live-tail.js',
+  '/trace.js': 'trace.js',
   '/styles.css': 'styles.css',
+  '/favicon.svg': 'favicon.svg',
+  // Browsers ask for /favicon.ico whatever the page links: the same SVG answers (Chromium and Firefox read it by its type).
+  '/favicon.ico': 'favicon.svg',
 };
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
 };
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -162,21 +175,31 @@ export class DashboardServer {
       return this.#send(res, 200, `{"trace_id":"${trace[1].toLowerCase()}","events":${eventList(this.#o.events.trace(trace[1]))}}`);
     if (method === 'GET' && path === '/api/groups') {
       const p = url.searchParams;
-      const { options } = groupListOptions({ status: p.get('status'), sort: p.get('sort'), query: p.get('q'), limit: p.get('limit') });
+      const { options, invalid } = groupListOptions({
+        status: p.get('status'),
+        sort: p.get('sort'),
+        query: p.get('q'),
+        limit: p.get('limit'),
+        level: p.get('level'),
+        service: p.get('service'),
+        environment: p.get('environment'),
+        release: p.get('release'),
+        range: p.get('range'),
+      });
+      if (invalid.length) return this.#json(res, 400, { error: `${invalid.join(', ')} not understood`, ...LIST_HELP });
       return this.#json(res, 200, { groups: (await this.#groups?.list(options)) ?? [] });
     }
-    const group = /^\/api\/groups\/([0-9a-f]{8,64})(?:\/(resolve|reopen|ignore))?$/.exec(path);
+    if (method === 'GET' && path === '/api/facets')
+      return this.#json(res, 200, (await this.#groups?.facets()) ?? { service: [], environment: [], release: [] });
+    const group =
+      /^\/api\/groups\/([0-9a-f]{8,64})(?:\/(resolve|reopen|ignore|tags|series|events\/(?:latest|oldest|[1-9][0-9]{0,15})))?$/.exec(path);
     if (group && method === 'GET' && !group[2]) {
       const detail = await this.#groups?.get(group[1]);
       return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
     }
+    if (group && method === 'GET' && group[2]) return this.#groupPart(res, url, group[1], group[2]);
     if (group && method === 'POST' && group[2] === 'ignore') return this.#ignore(req, res, group[1]);
-    if (group && method === 'POST' && group[2]) {
-      const status: GroupStatus = group[2] === 'resolve' ? 'resolved' : 'unresolved';
-      const groups = this.#groups;
-      const detail = groups && (await changeGroupStatus(groups, group[1], status));
-      return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
-    }
+    if (group && method === 'POST' && (group[2] === 'resolve' || group[2] === 'reopen')) return this.#status(req, res, group[1], group[2]);
     if (method === 'GET' && path === '/api/metrics') {
       const range = rangeMs(url.searchParams.get('range') ?? '1h');
       if (!range) return this.#json(res, 400, { error: RANGE_ERROR });
@@ -224,6 +247,49 @@ export class DashboardServer {
         'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token ?? '')}; HttpOnly; SameSite=Strict; Path=/`,
       },
     );
+  }
+
+  /** `GET /api/groups/:fp/{events/latest|oldest|<seq>, tags, series}`: the issue page's parts. */
+  async #groupPart(res: ServerResponse, url: URL, fingerprint: string, part: string): Promise<unknown> {
+    const groups = this.#groups;
+    if (!groups) return this.#json(res, 404, { error: 'no such group' });
+    if (part === 'series') {
+      const range = rangeMs(url.searchParams.get('range') ?? '1h');
+      if (!range) return this.#json(res, 400, { error: RANGE_ERROR });
+      if (!(await groups.get(fingerprint))) return this.#json(res, 404, { error: 'no such group' });
+      return this.#json(res, 200, { range_seconds: range / 1000, trend: await groups.series(fingerprint, range) });
+    }
+    if (part === 'tags') {
+      const attribute = url.searchParams.get('attribute') || undefined;
+      const answer = await groupTags(groups, fingerprint, attribute);
+      return answer ? this.#json(res, 200, answer) : this.#json(res, 404, { error: 'no such group' });
+    }
+    const which = part.slice('events/'.length);
+    const event = await groups.event(fingerprint, which === 'latest' || which === 'oldest' ? which : Number(which));
+    return event ? this.#json(res, 200, event) : this.#json(res, 404, { error: 'no such stored event of this group' });
+  }
+
+  /** `POST …/resolve` (a body `{"in_version": "1.4.0"}`: the release the fix ships in) and `POST …/reopen`. */
+  async #status(req: IncomingMessage, res: ServerResponse, fingerprint: string, action: 'resolve' | 'reopen'): Promise<unknown> {
+    const body = await smallBody(req);
+    if (body === undefined) return this.#json(res, 413, { error: 'too large' });
+    let inVersion: string | undefined;
+    if (action === 'resolve' && body.trim() !== '') {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(body);
+      } catch {
+        return this.#json(res, 400, { error: 'send JSON: {"in_version": "1.4.0"}, or no body' });
+      }
+      const v = raw && typeof raw === 'object' ? (raw as { in_version?: unknown }).in_version : undefined;
+      if (v !== undefined && (typeof v !== 'string' || v === '' || v.length > 200))
+        return this.#json(res, 400, { error: 'in_version is a release (a non-empty string of at most 200 characters)' });
+      inVersion = v;
+    }
+    const status: GroupStatus = action === 'resolve' ? 'resolved' : 'unresolved';
+    const groups = this.#groups;
+    const detail = groups && (await changeGroupStatus(groups, fingerprint, status, inVersion));
+    return detail ? this.#json(res, 200, detail) : this.#json(res, 404, { error: 'no such group' });
   }
 
   /** `POST …/ignore`: an empty body ignores until reopened, else `{ until_count | until_users | until }` (dashboard-queries.ts). */
@@ -275,6 +341,11 @@ export class DashboardServer {
       .end(json);
   }
 }
+
+const LIST_HELP = {
+  understood:
+    'status: unresolved | resolved | ignored; sort: last_seen | first_seen | count | users | priority; level: a severity or all; service, environment, release: a value; range: 15m | 1h | 24h | 7d; q: text; limit: above 0',
+};
 
 /** A request body of at most 4 KiB (the API's JSON bodies are small); undefined when larger. */
 async function smallBody(req: IncomingMessage): Promise<string | undefined> {

@@ -38,7 +38,7 @@ async function group(fp: string): Promise<GroupDetail> {
 
 /** Opens the ignore menu inside `scope` and clicks one of its choices (a screenshot of the open menu when named). */
 async function ignore(scope: ReturnType<Page['locator']>, choice: string, shot?: string): Promise<void> {
-  await scope.locator('details.menu summary').click();
+  await scope.locator('details.menu summary', { hasText: 'Ignore' }).click();
   if (shot) await page.screenshot({ path: join(SHOTS, shot) });
   await scope.getByRole('button', { name: choice }).click();
 }

@@ -99,7 +99,7 @@ describe.skipIf(!available)('the dashboard in a browser', () => {
     await service.forceFlush();
     await page.goto(`${url}/#/issues`);
     await page.locator('a', { hasText: 'CheckoutError: Checkout failed' }).click();
-    await page.waitForSelector('pre.stack');
+    await page.waitForSelector('#group-event .stack');
     await page.screenshot({ path: join(SHOTS, 'group.png'), fullPage: true });
     await page.locator('a.trace').first().click();
     await page.waitForSelector('#trace-events li >> nth=1');

@@ -8,14 +8,24 @@ import { loadServiceConfig } from '../helpers/load-config.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 /** A pipeline with the fingerprint processor and the dashboard on a free port. */
-export async function dashboardService(options: { dir?: string; dashboard?: Record<string, unknown> } = {}) {
+export async function dashboardService(
+  options: {
+    dir?: string;
+    dashboard?: Record<string, unknown>;
+    /** Processors after the fingerprint processor, in order (a sampler, a rate limiter), with their configs. */
+    after?: Record<string, unknown>;
+  } = {},
+) {
   const dir = options.dir ?? tempDir();
+  const after = options.after ?? {};
   const service = new Service(
     loadServiceConfig({
       receivers: { otlp: {} },
-      processors: { fingerprint: { store: { path: join(dir, 'groups.db') } } },
+      processors: { fingerprint: { store: { path: join(dir, 'groups.db') } }, ...after },
       exporters: { dashboard: { endpoint: '127.0.0.1:0', store: { path: join(dir, 'dashboard.db') }, ...options.dashboard } },
-      service: { pipelines: { logs: { receivers: ['otlp'], processors: ['fingerprint'], exporters: ['dashboard'] } } },
+      service: {
+        pipelines: { logs: { receivers: ['otlp'], processors: ['fingerprint', ...Object.keys(after)], exporters: ['dashboard'] } },
+      },
     }),
     { dataDir: dir },
   );
@@ -34,11 +44,21 @@ export async function waitFor(check: () => boolean, what = 'condition'): Promise
 
 export function record(
   body: string,
-  extra: { severityNumber?: number; attributes?: Record<string, unknown>; traceId?: string; eventName?: string } = {},
+  extra: {
+    severityNumber?: number;
+    attributes?: Record<string, unknown>;
+    traceId?: string;
+    eventName?: string;
+    /** The resource's attributes (default: service.name svc). */
+    resource?: Record<string, string>;
+    /** Event time, ms (default: now). */
+    time?: number;
+  } = {},
 ) {
+  const time = extra.time ?? Date.now();
   return new PipelineRecord({
-    hrTime: [Math.floor(Date.now() / 1000), 0],
-    resource: resourceFromAttributes({ 'service.name': 'svc' }),
+    hrTime: [Math.floor(time / 1000), (time % 1000) * 1_000_000],
+    resource: resourceFromAttributes(extra.resource ?? { 'service.name': 'svc' }),
     instrumentationScope: { name: 't' },
     body,
     eventName: extra.eventName ?? 'evt',
