@@ -44,6 +44,11 @@ async function fingerprintOf(titleStart: string): Promise<string> {
 async function rowTitles(page: Page): Promise<string[]> {
   return page.locator('#issue-rows a.issue-link').allTextContents();
 }
+/** At a phone's width nothing is wider than the screen (no sideways scrolling). */
+async function fitsPhone(page: Page): Promise<void> {
+  await page.setViewportSize(PHONE);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+}
 function hashOf(page: Page): string {
   return new URL(page.url()).hash;
 }
@@ -102,7 +107,10 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     expect(await page.textContent('[data-flow="kept"]')).toBe('39');
     await page.mouse.move(0, 0);
     await shot(page, 'overview.png');
-    await page.setViewportSize(PHONE);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'overview-dark.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await fitsPhone(page);
     await shot(page, 'overview-phone.png');
     expect(problems).toEqual([]);
     await page.close();
@@ -156,7 +164,7 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     const inRange = Number(await row.locator('td.num').first().textContent());
     expect(inRange).toBeGreaterThan(0);
     expect(inRange).toBeLessThan(15);
-    await other.setViewportSize(PHONE);
+    await fitsPhone(other);
     await shot(other, 'issues-phone.png');
     expect(problems).toEqual([]);
     expect(otherProblems).toEqual([]);
@@ -232,7 +240,10 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     expect(await page.locator('#group-chart rect.bar-errors').count()).toBeGreaterThan(0);
     expect(await page.locator('#group-alerts').textContent()).toContain('new group');
     await shot(page, 'issue.png');
-    await page.setViewportSize(PHONE);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'issue-dark.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await fitsPhone(page);
     await shot(page, 'issue-phone.png');
     expect(problems).toEqual([]);
     await page.close();
@@ -372,7 +383,7 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     await page.keyboard.press('Enter');
     expect(await page.locator('#live-events li.cursor details').getAttribute('open')).toBeNull(); // it was open: enter closes it
     await shot(page, 'live-tail-triage.png');
-    await page.setViewportSize(PHONE);
+    await fitsPhone(page);
     await shot(page, 'live-tail-phone.png');
     await page.setViewportSize(WIDE);
     expect(problems).toEqual([]);

@@ -8,6 +8,7 @@ import { eventBody } from './events.js';
 
 const TAG_LABELS = { service: 'Service', environment: 'Environment', release: 'Release', component: 'Component', user: 'Users' };
 const TAG_ORDER = Object.keys(TAG_LABELS);
+const ALERTS_SHOWN = 8;
 
 function seenLine(label, iso, release) {
   return el('span', {}, `${label} `, timeEl(iso), release ? el('span', {}, ' in ', el('code', {}, release)) : '');
@@ -35,6 +36,7 @@ function eventNav(ev) {
 function tagBlock(tag) {
   const top = tag.values.slice(0, 5);
   const rest = tag.total - top.reduce((n, v) => n + v.count, 0);
+  const others = tag.values.length - top.length + (tag.other ? 1 : 0);
   const rows = top.map((v) =>
     el(
       'li',
@@ -49,7 +51,7 @@ function tagBlock(tag) {
       el(
         'li',
         { class: 'muted' },
-        `${rest} more events in ${tag.values.length - top.length + (tag.other ? 1 : 0)} other values${tag.other ? ' (values beyond the first 50 counted together)' : ''}`,
+        `${rest} more event${rest === 1 ? '' : 's'} in ${others} other value${others === 1 ? '' : 's'}${tag.other ? ' (values beyond the first 50 counted together)' : ''}`,
       ),
     );
   return el(
@@ -149,17 +151,20 @@ export async function loadGroup(fp, params) {
   );
   $('group-alerts').replaceChildren(
     ...(g.alerts.length
-      ? g.alerts.map((a) =>
-          el(
-            'li',
-            {},
-            timeEl(a.at, new Date(a.at).toLocaleString()),
-            ' — ',
-            el('strong', {}, a.rule ? `rule “${a.rule}”` : a.reason.replace('_', ' ')),
-            a.detail ? el('span', { class: 'muted' }, ` · ${a.detail}`) : '',
-          ),
-        )
+      ? g.alerts
+          .slice(0, ALERTS_SHOWN)
+          .map((a) =>
+            el(
+              'li',
+              {},
+              timeEl(a.at, new Date(a.at).toLocaleString()),
+              ' — ',
+              el('strong', {}, a.rule ? `rule “${a.rule}”` : a.reason.replace('_', ' ')),
+              a.detail ? el('span', { class: 'muted' }, ` · ${a.detail}`) : '',
+            ),
+          )
       : [el('li', { class: 'muted' }, 'No alerts raised (below the alert floor, or within a cooldown).')]),
+    g.alerts.length > ALERTS_SHOWN ? el('li', { class: 'muted' }, `and ${g.alerts.length - ALERTS_SHOWN} earlier`) : '',
   );
   $('group-history').replaceChildren(
     ...g.history.map((h) => el('li', {}, timeEl(h.at, new Date(h.at).toLocaleString()), ` — ${h.status}`)),

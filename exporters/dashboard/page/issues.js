@@ -114,7 +114,7 @@ export async function loadIssues(params) {
         ),
         el('td', { class: 'hide-narrow' }, sparkline(g.trend)),
         el('td', { class: 'num', title: `${g.count} in all` }, String(g.range_count ?? g.count)),
-        el('td', { class: 'num' }, String(g.users)),
+        el('td', { class: 'num hide-narrow' }, String(g.users)),
         el('td', { class: 'hide-narrow' }, timeEl(g.first_seen)),
         el('td', {}, timeEl(g.last_seen)),
         el(
