@@ -2,7 +2,7 @@ import type { Row } from '../lib/types.ts';
 import { callerCost } from './caller-cost.ts';
 import { jsonlWrite } from './jsonl-write.ts';
 import { latency } from './latency.ts';
-import { memoryClients, memoryGroups, memorySustained } from './memory.ts';
+import { memoryClients, memoryGroups, memoryModerate, memorySustained } from './memory.ts';
 import { otlpGrpcIngest, otlpIngest } from './otlp-ingest.ts';
 import { stages } from './stages.ts';
 import { firstTrack, idleMemory } from './start-up.ts';
@@ -19,6 +19,7 @@ export const rows: Row[] = [
   memoryGroups,
   memoryClients,
   memorySustained,
+  memoryModerate,
   latency,
   idleMemory,
   firstTrack,

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DASHBOARD_KEY } from '../../exporters/dashboard/dashboard-exporter.ts';
 import { dashboardConfig, dashboardFactory } from '../../exporters/dashboard/dashboard-factory.ts';
-import { Telemetry } from '../../model/telemetry.ts';
 import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
 import { GroupStore } from '../../processors/fingerprint/group-store.ts';
-import { startEmbedded } from '../lib/embedded.ts';
-import { benchEvent, newWord, PINO_LEVEL } from '../lib/events.ts';
+import { runApp } from '../lib/app-runner.ts';
+import { benchEvent, newWord } from '../lib/events.ts';
 import { benchHost } from '../lib/records.ts';
 import { gc, procMemory, sleep } from '../lib/stats.ts';
 import type { Row, SubjectResult } from '../lib/types.ts';
@@ -179,86 +178,54 @@ export const memoryClients: Row = {
   },
 };
 
-export const memorySustained: Row = {
-  id: 'mem-sustained',
-  title: '5c. Resident memory under sustained 20,000 events/s',
-  metrics: [
-    { key: 'rss_end_mb', label: 'RSS at the end, MB', better: 'lower' },
-    { key: 'rss_growth_last_half_pct', label: 'RSS growth over the second half, %', better: 'lower' },
-    { key: 'levels_off', label: 'levels off (growth < 5% over the second half)', better: 'none' },
-    { key: 'rss_max_mb', label: 'RSS max, MB', better: 'lower' },
-    { key: 'events_per_s', label: 'events/s achieved', better: 'none' },
-    { key: 'drops', label: 'dropped', better: 'none' },
-  ],
-  subjects: [
-    { id: 'unitrack', label: 'unitrack track(), embedded default pipeline', vs: ['pino'] },
-    { id: 'pino', label: 'baseline: pino to a file (sync: false), same events and rate' },
-  ],
-  iterations: 60, // seconds; --long: 600
-  smokeIterations: 2,
-  reps: 1,
-  note: 'Events paced at 20,000/s (a burst every 10 ms) for 60 s (600 s with --long); RSS sampled every 5 s (every 0.5 s in short runs). One repetition: the spread column is a single value.',
-  async run(subject, seconds, { tmpDir, long, smoke }): Promise<SubjectResult> {
-    const duration = long && !smoke ? 600 : seconds;
-    const RATE = 20_000;
-    let call: (i: number) => void;
-    let drops = () => 0;
-    let stop: () => Promise<void>;
-    if (subject === 'unitrack') {
-      const sdk = await startEmbedded(tmpDir);
-      call = (i) => sdk.track(benchEvent(i));
-      drops = () => {
-        const t = sdk.sdkTelemetry() ?? new Telemetry();
-        return t.sum('unitrack_ingest_refused_total') + t.sum('unitrack_sdk_dropped_total') + t.sum('unitrack_exporter_dropped_total');
+/** Resident memory of a fresh application (the package as built, bench/lib/app.mjs) tracking `rate` events/s. */
+function sustained(id: string, title: string, rate: number, seconds: number, longSeconds: number): Row {
+  return {
+    id,
+    title,
+    metrics: [
+      { key: 'rss_end_mb', label: 'RSS at the end, MB', better: 'lower' },
+      { key: 'rss_growth_last_half_pct', label: 'RSS growth over the second half, %', better: 'lower' },
+      { key: 'levels_off', label: 'levels off (growth < 5% over the second half)', better: 'none' },
+      { key: 'rss_max_mb', label: 'RSS max, MB', better: 'lower' },
+      { key: 'events_per_s', label: 'events/s achieved', better: 'none' },
+      { key: 'drops', label: 'dropped', better: 'none' },
+    ],
+    subjects: [
+      { id: 'unitrack', label: 'unitrack track(), embedded default pipeline (built)', vs: ['pino'] },
+      { id: 'pino', label: 'baseline: pino to a file (sync: false), same events and rate' },
+    ],
+    iterations: seconds,
+    smokeIterations: 2,
+    reps: 1,
+    goals: [
+      { text: 'RSS at most 1.5× pino’s', check: (m) => m.unitrack && m.pino && m.unitrack.rss_end_mb <= 1.5 * m.pino.rss_end_mb },
+      { text: 'RSS levels off (growth < 5% over the second half)', check: (m) => m.unitrack && m.unitrack.levels_off === 1 },
+    ],
+    note: `Events paced at ${rate.toLocaleString('en')}/s (a burst every 10 ms) for ${seconds} s (${longSeconds} s with --long) in a fresh application process; RSS sampled every 5 s (every 0.5 s in short runs). One repetition: the spread column is a single value.`,
+    async run(subject, iterations, { tmpDir, long, smoke }): Promise<SubjectResult> {
+      const duration = long && !smoke ? longSeconds : iterations;
+      const every = duration >= 30 ? 5000 : 500;
+      const r = (await runApp(['load', subject, String(rate), String(duration), String(every)], tmpDir)) as unknown as {
+        samples: [number, number][];
+        sent: number;
+        seconds: number;
+        dropped: number;
       };
-      stop = () => sdk.shutdownTracking();
-    } else {
-      const { default: pino } = await import('pino');
-      const dest = pino.destination({ dest: join(tmpDir, 'pino.jsonl'), sync: false });
-      const logger = pino(dest);
-      call = (i) => {
-        const e = benchEvent(i);
-        logger[PINO_LEVEL[e.severity]](
-          { event: e.event, category: e.category, component: e.component, user: e.user, ...e.metadata },
-          e.message,
-        );
+      const end = r.samples[r.samples.length - 1][1];
+      const mid = r.samples.find(([t]) => t >= (r.seconds * 1000) / 2)?.[1] ?? r.samples[0][1];
+      const growth = ((end - mid) / mid) * 100;
+      return {
+        rss_end_mb: end / 1e6,
+        rss_growth_last_half_pct: growth,
+        levels_off: growth < 5 ? 1 : 0,
+        rss_max_mb: Math.max(...r.samples.map(([, rss]) => rss)) / 1e6,
+        events_per_s: r.sent / r.seconds,
+        drops: r.dropped,
       };
-      stop = () =>
-        new Promise<void>((r) => {
-          dest.once('close', () => r());
-          dest.end();
-        });
-    }
-    const every = duration >= 30 ? 5000 : 500;
-    const samples: { t: number; rss: number }[] = [];
-    const t0 = performance.now();
-    let sent = 0;
-    let nextSample = 0;
-    while (true) {
-      const elapsed = performance.now() - t0;
-      if (elapsed >= duration * 1000) break;
-      const target = Math.floor((elapsed / 1000) * RATE);
-      while (sent < target) call(sent++);
-      if (elapsed >= nextSample) {
-        samples.push({ t: elapsed, rss: procMemory().rss });
-        nextSample += every;
-      }
-      await sleep(10);
-    }
-    const seconds_ = (performance.now() - t0) / 1000;
-    samples.push({ t: seconds_ * 1000, rss: procMemory().rss });
-    const end = samples[samples.length - 1].rss;
-    const mid = samples.find((s) => s.t >= (seconds_ * 1000) / 2)?.rss ?? samples[0].rss;
-    const growth = ((end - mid) / mid) * 100;
-    const d = drops();
-    await stop();
-    return {
-      rss_end_mb: end / 1e6,
-      rss_growth_last_half_pct: growth,
-      levels_off: growth < 5 ? 1 : 0,
-      rss_max_mb: Math.max(...samples.map((s) => s.rss)) / 1e6,
-      events_per_s: sent / seconds_,
-      drops: d,
-    };
-  },
-};
+    },
+  };
+}
+
+export const memorySustained = sustained('mem-sustained', '5c. Resident memory under sustained 20,000 events/s', 20_000, 60, 600);
+export const memoryModerate = sustained('mem-moderate', '5d. Resident memory at 1,000 events/s', 1_000, 15, 600);

@@ -2,59 +2,8 @@
  * Rows 7 and 8. What an application pays for unitrack before it is busy: resident memory at idle
  * (the package as built, against the peers it replaces) and the first track() on the caller's stack.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { runApp } from '../lib/app-runner.ts';
 import type { Row, SubjectResult } from '../lib/types.ts';
-
-const APP = fileURLToPath(new URL('../lib/start-up-app.mjs', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT = `${ROOT}bench/.build/sdk/index.js`;
-
-const SOURCES = ['model', 'pipeline', 'receivers', 'processors', 'connectors', 'exporters', 'sdk', 'cli', 'bin', 'collector-config'];
-
-/** The newest modification time among the package's sources (ms). */
-function newestSource(): number {
-  let newest = 0;
-  for (const dir of SOURCES)
-    for (const f of readdirSync(`${ROOT}${dir}`, { recursive: true, withFileTypes: true }))
-      if (f.isFile()) newest = Math.max(newest, statSync(`${f.parentPath}/${f.name}`).mtimeMs);
-  return newest;
-}
-
-/** The package as users install it (`npm run build`, into bench/.build/), built when missing or older than a source. */
-export function ensureBuilt(): void {
-  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newestSource()) return;
-  execFileSync(process.execPath, [`${ROOT}scripts/build.ts`, '--out', `${ROOT}bench/.build`], { cwd: ROOT, stdio: 'ignore' });
-}
-
-/** Runs the small application once; its last stdout line is its JSON result. */
-function runApp(args: string[], tmpDir: string): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [APP, ...args], {
-      cwd: tmpDir,
-      // Nothing of the caller's: no --import, no inherited diag level; a free dashboard port, files in tmpDir.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, UNITRACK_DATA_DIR: tmpDir, UNITRACK_DASHBOARD_ENDPOINT: '127.0.0.1:0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        reject(new Error(`start-up-app ${args.join(' ')} exited ${code}: ${err.trim().slice(-300)}`));
-      }
-    });
-  });
-}
 
 const PEERS = [
   { id: 'otel', label: 'OpenTelemetry logs SDK + its OTLP/HTTP exporter' },
@@ -86,7 +35,6 @@ export const idleMemory: Row = {
   ],
   note: 'Each repetition starts a bare HTTP server and the subject (the same server, the library set up, one event) as fresh processes, and reads their RSS after the iterations’ milliseconds (5 s); the overhead is the difference. unitrack runs as installed: the built JavaScript (`npm run build`, into bench/.build/).',
   async run(subject, waitMs, { tmpDir }): Promise<SubjectResult> {
-    ensureBuilt();
     const bare = await runApp(['idle', 'bare', String(waitMs)], tmpDir);
     const it = await runApp(['idle', subject, String(waitMs)], tmpDir);
     const mb = (b: number) => b / 1e6;
@@ -116,7 +64,6 @@ export const firstTrack: Row = {
   ],
   note: 'A fresh process per repetition: the library set up, then the first call timed alone, then the rest of the iterations at once, with no wait: they arrive while the pipeline is still starting; after a flush, the events refused or dropped unstarted are counted.',
   async run(subject, events, { tmpDir }): Promise<SubjectResult> {
-    ensureBuilt();
     return runApp(['first', subject, String(events)], tmpDir);
   },
 };
