@@ -16,6 +16,7 @@ import type {
   IgnoreCondition,
   TrendPoint,
 } from '../../model/groups.ts';
+import { GROUP_TAG_KEYS } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { type AlertState, newAlertState } from './alert-state.ts';
@@ -28,6 +29,7 @@ import {
   FIRST_EVENT_SLOT,
   type IgnoreTargets,
   ignoreTargets,
+  MAX_TAG_VALUES,
   MINUTE,
   OTHER_TAG,
   RECENT_EVENTS,
@@ -106,14 +108,25 @@ interface PendingWrites {
   touched: number;
   /** The group's first event, when it opened since the last flush (kept apart from the ring: the issue page's "oldest"). */
   first?: { time: number; isError: boolean; event: () => string };
-  /** Tag counts since the last flush, by key, then value. */
-  tags?: Map<GroupTagKey, Map<string, TagCount>>;
+  /** Tag counts since the last flush, one run per GROUP_TAG_KEYS index (most groups see one value per key between flushes). */
+  tags?: (TagRun | undefined)[];
 }
 
 interface TagCount {
   count: number;
   first: number;
   last: number;
+}
+
+/**
+ * A key's counts since the last flush: its first value counted in place (no map on the common
+ * path); any others in `more`, value → offset in `data` of its count, first and last time (plain
+ * numbers: no object a value).
+ */
+interface TagRun extends TagCount {
+  value: string;
+  more?: Map<string, number>;
+  data?: number[];
 }
 
 /** All required: the defaults live in the fingerprint processor's schema (groupStoreOptions() in fingerprint-factory.ts). */
@@ -256,11 +269,12 @@ export class GroupStore implements GroupReader {
     }
     const pending = group.pending as PendingWrites;
     if (isNew) pending.first = { time: o.time, isError: o.isError, event: o.event };
-    if (o.service) countTag(pending, 'service', o.service, o.time);
-    if (o.environment) countTag(pending, 'environment', o.environment, o.time);
-    if (o.version) countTag(pending, 'release', o.version, o.time);
-    if (o.component) countTag(pending, 'component', o.component, o.time);
-    if (o.user) countTag(pending, 'user', o.user, o.time);
+    // GROUP_TAG_KEYS order.
+    if (o.service) countTag(pending, 0, o.service, o.time);
+    if (o.environment) countTag(pending, 1, o.environment, o.time);
+    if (o.version) countTag(pending, 2, o.version, o.time);
+    if (o.component) countTag(pending, 3, o.component, o.time);
+    if (o.user) countTag(pending, 4, o.user, o.time);
     const recent = (pending.events ??= []);
     if (recent.length >= RECENT_EVENTS) recent.shift();
     else this.#pendingEventCount++;
@@ -430,7 +444,7 @@ export class GroupStore implements GroupReader {
       !this.#pendingAlerts.length
     )
       return;
-    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [], r: this.#pendingReleases, tg: [], al: this.#pendingAlerts };
+    const b: WriteBatch = { g: [], e: [], m: [], t: [], u: [], s: [], r: this.#pendingReleases, tg: [], tn: [], al: this.#pendingAlerts };
     try {
       const { g, e, m } = b;
       for (const fp of this.#dirty) {
@@ -444,10 +458,9 @@ export class GroupStore implements GroupReader {
           const first = pending.first;
           if (first) e.push(fp, FIRST_EVENT_SLOT, 1, first.time, first.isError ? 1 : 0, first.event());
           pending.first = undefined;
-          if (pending.tags) {
-            for (const [key, values] of pending.tags) for (const [value, t] of values) b.tg.push(fp, key, value, t.count, t.first, t.last);
-            pending.tags = undefined;
-          }
+          // A group that opened since the last flush has no tag rows yet: its rows are inserted as they are.
+          if (pending.tags) tagRows(fp, pending.tags, first !== undefined ? b.tn : b.tg);
+          pending.tags = undefined;
           if (pending.count > 0) m.push(pending.minute, fp, pending.count, pending.errors);
           pending.count = 0;
           pending.errors = 0;
@@ -630,18 +643,65 @@ function rowToGroup(r: Record<string, unknown>): Group {
   };
 }
 
-/** Counts one event's tag value into the group's pending writes (an empty value is not a value: OTHER_TAG is ''). */
-function countTag(pending: PendingWrites, key: GroupTagKey, value: string, time: number): void {
+/** Counts one event's tag value (key: its GROUP_TAG_KEYS index) into the group's pending writes (an empty value is not a value: OTHER_TAG is ''). */
+function countTag(pending: PendingWrites, key: number, value: string, time: number): void {
   if (value === OTHER_TAG) return;
-  const tags = (pending.tags ??= new Map());
-  let values = tags.get(key);
-  if (!values) tags.set(key, (values = new Map()));
-  const t = values.get(value);
-  if (t) {
-    t.count++;
-    if (time < t.first) t.first = time;
-    if (time > t.last) t.last = time;
-  } else values.set(value, { count: 1, first: time, last: time });
+  const runs = (pending.tags ??= []);
+  const run = runs[key];
+  if (run === undefined) {
+    runs[key] = { value, count: 1, first: time, last: time };
+    return;
+  }
+  if (run.value === value) {
+    run.count++;
+    if (time < run.first) run.first = time;
+    if (time > run.last) run.last = time;
+    return;
+  }
+  const more = (run.more ??= new Map());
+  const data = (run.data ??= []);
+  const at = more.get(value);
+  if (at === undefined) {
+    more.set(value, data.length);
+    data.push(1, time, time);
+    return;
+  }
+  data[at]++;
+  if (time < data[at + 1]) data[at + 1] = time;
+  if (time > data[at + 2]) data[at + 2] = time;
+}
+
+/**
+ * A group's pending tag counts as rows (fingerprint, key, value, count, first, last). Into `tn` (a
+ * group new in this batch) at most MAX_TAG_VALUES values a key go as rows, the rest summed as
+ * OTHER_TAG; into `tg` the writer applies the same limit against the rows on disk.
+ */
+function tagRows(fp: string, runs: (TagRun | undefined)[], out: (string | number)[]): void {
+  for (let k = 0; k < runs.length; k++) {
+    const run = runs[k];
+    if (!run) continue;
+    const key: GroupTagKey = GROUP_TAG_KEYS[k];
+    out.push(fp, key, run.value, run.count, run.first, run.last);
+    const { more, data } = run;
+    if (!more || !data) continue;
+    let values = 1;
+    let other: TagCount | undefined;
+    for (const [value, at] of more) {
+      const count = data[at];
+      const first = data[at + 1];
+      const last = data[at + 2];
+      if (values < MAX_TAG_VALUES) {
+        out.push(fp, key, value, count, first, last);
+        values++;
+      } else if (!other) other = { count, first, last };
+      else {
+        other.count += count;
+        if (first < other.first) other.first = first;
+        if (last > other.last) other.last = last;
+      }
+    }
+    if (other) out.push(fp, key, OTHER_TAG, other.count, other.first, other.last);
+  }
 }
 
 /** Whether an ignored group's condition holds once it has counted an event of `time`: the first target reached ends it. */

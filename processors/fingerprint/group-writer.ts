@@ -19,8 +19,10 @@ export interface WriteBatch {
   s: (string | number)[];
   /** Releases first seen: version, seq (2 values each). */
   r: (string | number)[];
-  /** Tag counts: fingerprint, key, value, count, first seen, last seen (6 values each). */
+  /** Tag counts: fingerprint, key, value, count, first seen, last seen (6 values each), added to the rows on disk. */
   tg: (string | number)[];
+  /** The same, for groups new in this batch (no rows on disk yet, at most MAX_TAG_VALUES values a key): inserted as they are. */
+  tn: (string | number)[];
   /** Alerts raised: fingerprint, at, reason, rule, detail (5 values each). */
   al: (string | number | null)[];
 }
@@ -113,14 +115,25 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
     for (let i = 0; i < b.s.length; i += 4) s.status.run(b.s[i], b.s[i + 1], b.s[i + 2], b.s[i + 3]);
     for (let i = 0; i < b.r.length; i += 2) s.release.run(b.r[i], b.r[i + 1]);
     const tg = b.tg;
+    /** Values on disk per group and key, read once a batch (`${fp}\0${key}`). */
+    let known: Map<string, number> | undefined;
     for (let i = 0; i < tg.length; i += 6) {
       const [fp, key, value, count, first, last] = [tg[i], tg[i + 1], tg[i + 2], tg[i + 3], tg[i + 4], tg[i + 5]];
       if (Number(s.tagAdd.run(count, first, last, fp, key, value).changes) > 0) continue;
       // A value not counted yet: its own row while the group has fewer than MAX_TAG_VALUES for the key, else OTHER_TAG's.
-      const known = Number((s.tagValues.get(fp, key, OTHER_TAG) as { n: number }).n);
-      if (known < MAX_TAG_VALUES) s.tagInsert.run(fp, key, value, count, first, last);
-      else s.tagOther.run(fp, key, OTHER_TAG, count, first, last);
+      const k = `${fp}\0${key}`;
+      known ??= new Map();
+      const n = known.get(k) ?? Number((s.tagValues.get(fp, key, OTHER_TAG) as { n: number }).n);
+      if (n < MAX_TAG_VALUES) {
+        s.tagInsert.run(fp, key, value, count, first, last);
+        known.set(k, n + 1);
+      } else {
+        s.tagOther.run(fp, key, OTHER_TAG, count, first, last);
+        known.set(k, n);
+      }
     }
+    const tn = b.tn;
+    for (let i = 0; i < tn.length; i += 6) s.tagInsert.run(tn[i], tn[i + 1], tn[i + 2], tn[i + 3], tn[i + 4], tn[i + 5]);
     for (let i = 0; i < b.al.length; i += 5) s.alert.run(b.al[i], b.al[i + 1], b.al[i + 2], b.al[i + 3], b.al[i + 4]);
     db.exec('COMMIT');
   } catch (error) {
