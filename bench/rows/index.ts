@@ -1,5 +1,6 @@
 import type { Row } from '../lib/types.ts';
 import { callerCost } from './caller-cost.ts';
+import { fleetIngest, fleetWrites } from './fleet.ts';
 import { jsonlWrite } from './jsonl-write.ts';
 import { latency } from './latency.ts';
 import { memoryClients, memoryGroups, memoryModerate, memorySustained } from './memory.ts';
@@ -23,4 +24,6 @@ export const rows: Row[] = [
   latency,
   idleMemory,
   firstTrack,
+  fleetIngest,
+  fleetWrites,
 ];

@@ -121,6 +121,8 @@ export interface FlushResult {
   /** Rows written, every table. */
   written: number;
   ms: number;
+  /** Milliseconds by table written. */
+  byTable: Record<string, number>;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -131,9 +133,16 @@ export async function flushBatch(pool: pg.Pool, b: FlushBatch): Promise<FlushRes
   const client = await pool.connect();
   let statements = 0;
   let written = 0;
+  const ms: Record<string, number> = {};
   const q = async <R extends pg.QueryResultRow>(sql: string, values: unknown[]) => {
     statements++;
-    return client.query<R>(sql, values);
+    const t0 = performance.now();
+    try {
+      return await client.query<R>(sql, values);
+    } finally {
+      const table = /INTO \S+\.(\w+)/.exec(sql)?.[1] ?? 'other';
+      ms[table] = (ms[table] ?? 0) + performance.now() - t0;
+    }
   };
   let rows: GroupRow[] = [];
   try {
@@ -247,11 +256,14 @@ export async function flushBatch(pool: pg.Pool, b: FlushBatch): Promise<FlushRes
       await q(
         `WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
              AS d(fingerprint, key, value, count, first_seen, last_seen)),
-         k AS (SELECT d.*, EXISTS (SELECT 1 FROM ${SCHEMA}.group_tags t WHERE t.fingerprint = d.fingerprint AND t.key = d.key
-               AND t.value = d.value) AS present,
-             (SELECT count(*) FROM ${SCHEMA}.group_tags t WHERE t.fingerprint = d.fingerprint AND t.key = d.key AND t.value <> $7) AS known
-           FROM d),
-         r AS (SELECT k.*, row_number() OVER (PARTITION BY fingerprint, key, present ORDER BY first_seen, value) AS place FROM k),
+         t AS (SELECT d.*, g.value IS NOT NULL AS present FROM d
+             LEFT JOIN ${SCHEMA}.group_tags g ON g.fingerprint = d.fingerprint AND g.key = d.key AND g.value = d.value),
+         known AS (SELECT g.fingerprint, g.key, count(*) AS n FROM ${SCHEMA}.group_tags g
+             JOIN (SELECT DISTINCT fingerprint, key FROM d) k ON k.fingerprint = g.fingerprint AND k.key = g.key
+             WHERE g.value <> $7 GROUP BY 1, 2),
+         r AS (SELECT t.*, coalesce(known.n, 0) AS known,
+             row_number() OVER (PARTITION BY t.fingerprint, t.key, t.present ORDER BY t.first_seen, t.value) AS place
+           FROM t LEFT JOIN known ON known.fingerprint = t.fingerprint AND known.key = t.key),
          target AS (SELECT fingerprint, key, CASE WHEN present OR known + place <= $8 THEN value ELSE $7 END AS value,
              sum(count)::bigint AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM r GROUP BY 1, 2, 3)
          INSERT INTO ${SCHEMA}.group_tags SELECT * FROM target ORDER BY 1, 2, 3
@@ -318,5 +330,5 @@ export async function flushBatch(pool: pg.Pool, b: FlushBatch): Promise<FlushRes
     throw error;
   }
   client.release();
-  return { rows, statements, written, ms: performance.now() - started };
+  return { rows, statements, written, ms: performance.now() - started, byTable: ms };
 }
