@@ -2,12 +2,13 @@
 // the first run, the Overview explained, the Issues list's filters in the URL, bulk actions and
 // the keyboard, the issue page (one event at a time, tags, alerts, actions), the live tail. Every
 // view is checked for console errors, and screenshotted at 1280 px and at a phone's width.
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupDetail, GroupSummary } from '../../model/groups.ts';
 import type { Service } from '../../pipeline/service.ts';
 import { dashboardService, record } from '../dashboard/helpers.ts';
-import { available, launch, PHONE, shot, WIDE, watchedPage } from './browser-harness.ts';
+import { available, launch, PHONE, SHOTS, shot, WIDE, watchedPage } from './browser-harness.ts';
 import { ingestRealisticData } from './realistic-data.ts';
 
 let browser: Browser;
@@ -240,6 +241,8 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     expect(await page.locator('#group-chart rect.bar-errors').count()).toBeGreaterThan(0);
     expect(await page.locator('#group-alerts').textContent()).toContain('new group');
     await shot(page, 'issue.png');
+    await page.mouse.move(2, 890); // no button hovered in the picture
+    await page.screenshot({ path: join(SHOTS, 'readme-issue.png') }); // the README's picture (docs/dashboard-issue.png): what fits a screen
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'issue-dark.png');
     await page.emulateMedia({ colorScheme: 'light' });
