@@ -23,6 +23,10 @@ export const ENVIRONMENT: readonly { name: string; effect: string }[] = [
   { name: 'UNITRACK_DASHBOARD_TOKEN', effect: "the dashboard's bearer token (required off loopback)" },
   { name: 'UNITRACK_WEBHOOK_URL', effect: 'where alerts are POSTed (unset: notifications are counted and skipped)' },
   { name: 'UNITRACK_WEBHOOK_SECRET', effect: 'whsec_… secret the Standard Webhooks signature uses' },
+  {
+    name: 'UNITRACK_STORE_URL',
+    effect: 'postgresql://… group store shared by several collectors (when the config names no store.path or store.url)',
+  },
 ];
 
 /** The table as `--help` shows it. */
