@@ -134,6 +134,12 @@ describe('the group reader behind the issue page', () => {
       { at: new Date(T0 + 5 * 60_000).toISOString(), reason: 'rule', rule: 'checkout outage', detail: '5 events in 60s' },
       { at: new Date(T0 + 60_000).toISOString(), reason: 'new_group' },
     ]);
+    // A sweep keeps each group's newest 50 alerts.
+    for (let i = 0; i < 60; i++) store.recordAlert('dddd', T0 + 6 * 60_000 + i, { reason: 'severity', detail: String(i) });
+    await store.sweep(now);
+    const kept = (await store.get('dddd'))?.alerts ?? [];
+    expect(kept).toHaveLength(50);
+    expect(kept[0].detail).toBe('59');
     await store.clear();
     expect(await store.tags('dddd')).toBeUndefined();
     store.close();
