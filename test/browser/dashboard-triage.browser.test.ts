@@ -199,17 +199,17 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     expect(await position.textContent()).toContain('event #15 · 11 stored');
     const nav = page.locator('.event-nav');
     await nav.getByRole('button', { name: 'Previous' }).click();
-    await page.locator('#event-position', { hasText: 'event #14 ' }).waitFor();
+    await page.locator('#event-position', { hasText: /^event #14 ·/ }).waitFor();
     expect(hashOf(page)).toContain('event=14');
     await nav.getByRole('button', { name: 'Oldest' }).click();
-    await page.locator('#event-position', { hasText: 'event #1 ' }).waitFor();
+    await page.locator('#event-position', { hasText: /^event #1 ·/ }).waitFor();
     await nav.locator('button[disabled]', { hasText: 'Previous' }).waitFor(); // nothing older
     await nav.getByRole('button', { name: 'Next' }).click();
-    await page.locator('#event-position', { hasText: 'event #6 ' }).waitFor(); // the ring holds 6..15
+    await page.locator('#event-position', { hasText: /^event #6 ·/ }).waitFor(); // the ring holds 6..15
     await page.keyboard.press('p');
-    await page.locator('#event-position', { hasText: 'event #1 ' }).waitFor();
+    await page.locator('#event-position', { hasText: /^event #1 ·/ }).waitFor();
     await nav.getByRole('button', { name: 'Latest' }).click();
-    await page.locator('#event-position', { hasText: 'event #15 ' }).waitFor();
+    await page.locator('#event-position', { hasText: /^event #15 ·/ }).waitFor();
 
     // The stack: the application's two frames emphasised, the dependency's and runtime's folded.
     expect(await page.locator('#group-event .frame-app').allTextContents()).toEqual([
