@@ -157,6 +157,12 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
       'User user-<NUM> logged in',
     ]);
 
+    // Clear filters goes back to the defaults.
+    await other.click('#issue-clear');
+    await other.locator('#issue-rows a', { hasText: 'TimeoutError' }).waitFor();
+    expect(await other.inputValue('#issue-level')).toBe('high');
+    expect(await other.locator('#issue-clear').isHidden()).toBe(true);
+
     // The range applies: in 15 minutes the checkout group counts only its recent events.
     await other.goto(`${url}/#/issues?range=15m`);
     const row = other.locator('tr', { hasText: 'PaymentDeclinedError' });

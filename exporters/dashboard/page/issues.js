@@ -84,6 +84,10 @@ export async function loadIssues(params) {
   fillSelect($('issue-environment'), facets.environment, p.environment, 'All environments');
   fillSelect($('issue-release'), facets.release, p.release, 'All releases');
   $('issue-all-levels').hidden = p.level === 'all';
+  // Back to the defaults, keeping the range.
+  const changed = Object.entries(ISSUE_DEFAULTS).some(([k, v]) => p[k] !== v);
+  $('issue-clear').hidden = !changed;
+  $('issue-clear').setAttribute('href', routeHash('issues', undefined, { range: params.get('range') ?? '' }));
   $('issue-range-note').textContent = `seen in the last ${p.range}`;
   const keep = new Set(selected());
   const reload = () => window.dispatchEvent(new Event('reload'));
