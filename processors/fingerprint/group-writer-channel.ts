@@ -2,8 +2,13 @@ import { extname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { diag } from '@opentelemetry/api';
 import { workerStartOptions } from '../../pipeline/worker-options.ts';
 import { applyBatch, CLOSED, COMMITTED, FAILED, prepareWrites, type WriteBatch, type WriteStatements } from './group-writer.ts';
+
+/** Inline batches slower than this, SLOW_BATCHES in a row, hand the writes over to a worker. */
+const INLINE_BUDGET_MS = 10;
+const SLOW_BATCHES = 3;
 
 /**
  * The group store's side of its writer (group-writer.ts): posts each batch to the worker that owns
@@ -15,8 +20,9 @@ export class GroupWriterChannel {
   readonly #db: DatabaseSync;
   /** The writer: a worker owning the write connection (a file), or statements run in-thread (`:memory:`). */
   #worker: Worker | undefined;
-  /** `:memory:`: batches are applied in-thread, committed when post() returns. */
-  readonly inThread: boolean;
+  /** Batches are applied in-thread, committed when post() returns (`:memory:`, and `inline` until it is too slow). */
+  #inThread: boolean;
+  readonly #inlineBudgetMs: number;
   readonly #writes: WriteStatements | undefined;
   /** Shared with the worker: batches committed, batches failed, closed. */
   readonly #state = new Int32Array(new SharedArrayBuffer(12));
@@ -28,13 +34,27 @@ export class GroupWriterChannel {
   /** settle() calls waiting (the worker is ref'd while any is). */
   #asyncWaits = 0;
 
-  /** `db` is the store's connection, with the schema created: `:memory:` and `inline` batches are applied on it. */
-  constructor(path: string, db: DatabaseSync, inline = false) {
+  /**
+   * `db` is the store's connection, with the schema created: `:memory:` and `inline` batches are
+   * applied on it. `inline` writes a file on this thread while each batch takes at most
+   * `inlineBudgetMs`; after a slower one, a worker takes the batches over (an application's
+   * usual rate costs no thread; a burst of new groups does not stall its event loop).
+   */
+  constructor(path: string, db: DatabaseSync, inline = false, inlineBudgetMs = INLINE_BUDGET_MS) {
     this.#path = path;
     this.#db = db;
-    this.inThread = inline || path === ':memory:';
-    // The worker starts with the first batch: a store that has not flushed yet costs no thread.
-    if (this.inThread) this.#writes = prepareWrites(db);
+    this.#inThread = inline || path === ':memory:';
+    this.#inlineBudgetMs = path === ':memory:' ? Number.POSITIVE_INFINITY : inlineBudgetMs;
+    // The worker starts with the first batch it is given: a store that has not flushed yet costs no thread.
+    if (this.#inThread) this.#writes = prepareWrites(db);
+  }
+
+  /** Inline batches in a row over the budget (one alone may be a GC pause). */
+  #slowBatches = 0;
+
+  /** Whether batches are committed on this thread when post() returns. */
+  get inThread(): boolean {
+    return this.#inThread;
   }
 
   /** Batches posted to the worker so far: the number of the last one. */
@@ -49,11 +69,22 @@ export class GroupWriterChannel {
 
   /** Hands one batch (one transaction) to the writer; does not wait for a worker. */
   post(b: WriteBatch): void {
-    if (!this.inThread) {
+    if (!this.#inThread) {
       this.#worker ??= this.#startWorker();
       this.#worker.postMessage(b);
       this.#posted++;
-    } else applyBatch(this.#db, this.#writes as WriteStatements, b);
+      return;
+    }
+    const started = performance.now();
+    applyBatch(this.#db, this.#writes as WriteStatements, b);
+    this.#slowBatches = performance.now() - started > this.#inlineBudgetMs ? this.#slowBatches + 1 : 0;
+    if (this.#slowBatches >= SLOW_BATCHES) {
+      // Committed here; the next batches go to a worker.
+      this.#inThread = false;
+      diag.debug(
+        `unitrack: the group store's writes to ${this.#path} move to a worker thread (${SLOW_BATCHES} batches in a row took over ${this.#inlineBudgetMs} ms)`,
+      );
+    }
   }
 
   #startWorker(): Worker {
