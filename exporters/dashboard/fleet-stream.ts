@@ -91,7 +91,7 @@ export class FleetStream {
   async close(): Promise<void> {
     this.#unsubscribe?.();
     this.#started = false;
-    // The log is the group store's: it closes it.
     await this.#pulling;
+    await this.#o.log.close();
   }
 }

@@ -138,6 +138,11 @@ describe.skipIf(missing !== undefined)('one stream for the fleet (PostgreSQL)', 
           (e) => `${e.id} ${e.message}`,
         );
       expect(await list(urlA)).toEqual(await list(urlB));
+      // A's dashboard shows a group only B saw.
+      b.ingest([event('ledger write failed')]);
+      await b.forceFlush();
+      const groups = (await (await fetch(`${urlA}/api/groups`)).json()) as { groups: { title: string; count: number }[] };
+      expect(groups.groups.find((g) => g.title === 'ledger write failed')).toMatchObject({ count: 1 });
     } finally {
       es.close();
       proxy.server.close();

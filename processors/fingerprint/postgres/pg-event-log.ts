@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { EventHead } from '../../../model/event-json.ts';
 import type { LoggedEvent, SharedEventLog } from '../../../model/event-log.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
-import { redactUrl } from './pg-connection.ts';
+import { createPool, redactUrl } from './pg-connection.ts';
 import { SCHEMA, STREAM_LOCK } from './pg-schema.ts';
 
 const CHANNEL = 'unitrack_stream';
@@ -40,12 +40,21 @@ export class PgEventLog implements SharedEventLog {
   #reconnect: NodeJS.Timeout | undefined;
   #appends = 0;
 
-  /** `ready`: the store's start (the schema exists once it resolves). */
-  constructor(url: string, pool: pg.Pool, ready: () => Promise<void>) {
+  /**
+   * `ready`: the store's start (the schema exists once it resolves). The log has a small pool of
+   * its own: the dashboard exports its last events after the fingerprint processor (and its store)
+   * has shut down.
+   */
+  constructor(url: string, ready: () => Promise<void>) {
     this.where = redactUrl(url);
     this.#url = url;
-    this.#pool = pool;
+    this.#pool = createPool({ url, max: 2 });
     this.#ready = ready;
+  }
+
+  /** A dashboard follows this log (it closes it); otherwise the store does. */
+  get followed(): boolean {
+    return this.#started !== undefined;
   }
 
   start(): Promise<void> {
@@ -143,11 +152,13 @@ export class PgEventLog implements SharedEventLog {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#reconnect);
     const l = this.#listener;
     this.#listener = undefined;
     await l?.end().catch(() => undefined);
+    await this.#pool.end().catch(() => undefined);
   }
 }
 

@@ -159,7 +159,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
 
   /** The fleet's shared stream on the same database (the dashboard follows it). */
   get eventLog(): PgEventLog {
-    this.#log ??= new PgEventLog(this.#o.url, this.pool, () => this.start());
+    this.#log ??= new PgEventLog(this.#o.url, () => this.start());
     return this.#log;
   }
 
@@ -602,7 +602,8 @@ export class PgGroupStore implements GroupReader, FleetStore {
       diag.warn(`unitrack: the group store ${this.where}: ${batchSize(this.#batch)} rows could not be written at close: ${message(error)}`);
     } finally {
       this.#closed = true;
-      await this.#log?.close();
+      // A dashboard following the log closes it after its own last export.
+      if (this.#log && !this.#log.followed) await this.#log.close();
       if (this.#ownsPool) await this.pool.end().catch(() => undefined);
     }
   }
