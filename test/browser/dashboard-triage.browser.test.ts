@@ -291,6 +291,8 @@ describe.skipIf(!available)('a team triaging from the dashboard', () => {
     await page.goto(`${url}/#/group/${fp}`);
     const actions = page.locator('#group-actions');
     await actions.locator('summary', { hasText: 'Resolve in next release' }).click();
+    // The release after the last one seen is offered.
+    expect(await actions.getByLabel('the release the fix ships in').inputValue()).toBe('1.4.3');
     await actions.getByLabel('the release the fix ships in').fill('1.5.0');
     await actions.getByRole('button', { name: 'Resolve in this release' }).click();
     await page.locator('#group-meta', { hasText: '· resolved ·' }).waitFor();

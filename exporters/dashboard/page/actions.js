@@ -75,6 +75,12 @@ export function ignoreMenu(run, { label = 'Ignore', custom = false } = {}) {
   return menu;
 }
 
+/** The release after a semver one (1.4.2 → 1.4.3, prerelease and build dropped); '' when it is not semver. */
+export function nextRelease(release) {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(release ?? '');
+  return m ? `${release.startsWith('v') ? 'v' : ''}${m[1]}.${m[2]}.${Number(m[3]) + 1}` : '';
+}
+
 /** Resolve in a release: events from older releases are then not regressions (a newer one reopens the issue). */
 function resolveInReleaseMenu(g, releases, done) {
   const id = `releases-${g.fingerprint}`;
@@ -85,6 +91,7 @@ function resolveInReleaseMenu(g, releases, done) {
     required: true,
     'aria-label': 'the release the fix ships in',
     placeholder: 'e.g. 1.5.0',
+    value: nextRelease(g.last_release),
   });
   const error = el('span', { class: 'error', role: 'alert' });
   const form = el(
