@@ -1,6 +1,8 @@
 // Several instances on one PostgreSQL store (a throwaway cluster): records of every group are
 // scattered across them, as otelcol's load_balancing exporter routing by trace ID scatters them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintConfig, fingerprintFactory } from '../../processors/fingerprint/fingerprint-factory.ts';
+import { Collect, testHost } from '../processors/harness.ts';
 import { errorRecord, freshDatabase, groupBody, type Instance, startInstance } from './helpers/fleet.ts';
 import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
 
@@ -61,6 +63,18 @@ describe.skipIf(missing !== undefined)('group store on PostgreSQL, several insta
     const metrics = await fleet[1].groups.metrics(3_600_000);
     expect(metrics.total_events).toBe(360);
     expect(metrics.affected_users).toBe(7);
+  });
+
+  it('records that arrive before the store has started (embedded) wait for its schema: the first group is new', async () => {
+    const url = await freshDatabase(cluster.url);
+    const out = new Collect();
+    const config = fingerprintConfig.parse({ store: { url, flush_interval: '50ms' }, alerts: ALERTS });
+    const processor = fingerprintFactory.create({ id: 'fingerprint', config, host: testHost() }, out);
+    // No start(): the first record claims before the schema exists.
+    processor.onEmit(errorRecord(groupBody(1)));
+    await processor.forceFlush();
+    expect(out.records.map((r) => r.attributes['unitrack.alert.reason'])).toEqual(['new_group']);
+    await processor.shutdown();
   });
 
   it('a group first seen on a burst of all instances at once is new once', async () => {

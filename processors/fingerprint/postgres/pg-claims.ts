@@ -30,6 +30,7 @@ type Reopen = { fingerprint: string; from: 'resolved' | 'ignored'; at: number };
 /** Collects claims for one turn and sends each kind as one statement. */
 export class ClaimBatcher {
   readonly #pool: pg.Pool;
+  readonly #ready: () => Promise<void>;
   #loads = new Map<string, { o: Observation; waiters: Waiter<LoadedGroup | undefined>[] }>();
   #thresholds = new Map<string, { t: number; waiters: Waiter<boolean>[] }>();
   #reopens = new Map<string, { r: Reopen; waiters: Waiter<boolean>[] }>();
@@ -39,8 +40,10 @@ export class ClaimBatcher {
   /** Statements sent (the bench's write load). */
   statements = 0;
 
-  constructor(pool: pg.Pool) {
+  /** `ready`: the store's start; claims wait for it (embedded, records may come before the schema exists). */
+  constructor(pool: pg.Pool, ready: () => Promise<void>) {
     this.#pool = pool;
+    this.#ready = ready;
   }
 
   /** The group's row, inserted from the observation when absent; undefined when it could not be had (deleted meanwhile). */
@@ -89,24 +92,26 @@ export class ClaimBatcher {
       this.#loads = new Map();
       this.#thresholds = new Map();
       this.#reopens = new Map();
-      if (loads.size) this.#settle(this.#runLoads(loads), loads);
-      if (thresholds.size) this.#settle(this.#runThresholds(thresholds), thresholds);
-      if (reopens.size) this.#settle(this.#runReopens(reopens), reopens);
+      if (loads.size) this.#settle(() => this.#runLoads(loads), loads);
+      if (thresholds.size) this.#settle(() => this.#runThresholds(thresholds), thresholds);
+      if (reopens.size) this.#settle(() => this.#runReopens(reopens), reopens);
     });
   }
 
-  #settle<T>(run: Promise<Map<string, T>>, entries: Map<string, { waiters: Waiter<T>[] }>): void {
+  #settle<T>(run: () => Promise<Map<string, T>>, entries: Map<string, { waiters: Waiter<T>[] }>): void {
     this.inFlight++;
-    run.then(
-      (results) => {
-        this.inFlight--;
-        for (const [fp, e] of entries) for (const w of e.waiters) w.resolve(results.get(fp) as T);
-      },
-      (error: unknown) => {
-        this.inFlight--;
-        for (const e of entries.values()) for (const w of e.waiters) w.reject(error);
-      },
-    );
+    this.#ready()
+      .then(run)
+      .then(
+        (results) => {
+          this.inFlight--;
+          for (const [fp, e] of entries) for (const w of e.waiters) w.resolve(results.get(fp) as T);
+        },
+        (error: unknown) => {
+          this.inFlight--;
+          for (const e of entries.values()) for (const w of e.waiters) w.reject(error);
+        },
+      );
   }
 
   async #runLoads(loads: Map<string, { o: Observation }>): Promise<Map<string, LoadedGroup | undefined>> {

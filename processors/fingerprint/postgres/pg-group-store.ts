@@ -104,7 +104,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
     this.where = redactUrl(options.url);
     this.#ownsPool = !options.pool;
     this.pool = options.pool ?? createPool({ url: options.url, onError: () => this.#markDown() });
-    this.#claims = new ClaimBatcher(this.pool);
+    this.#claims = new ClaimBatcher(this.pool, () => this.start());
     this.#queries = new PgQueries(this.pool);
     this.releases = new ReleaseOrder([], (version) => {
       if (!this.#loadingReleases) this.#batch.releases.push(version);
@@ -134,7 +134,11 @@ export class PgGroupStore implements GroupReader, FleetStore {
 
   /** Connects, creates or migrates the schema, reads the releases; a StartError naming the database when it cannot. */
   start(): Promise<void> {
-    this.#started ??= this.#start();
+    // A start that failed is tried again by the next claim or flush (embedded, the database may come later).
+    this.#started ??= this.#start().catch((error: unknown) => {
+      this.#started = undefined;
+      throw error;
+    });
     return this.#started;
   }
 
@@ -147,7 +151,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
     this.#loadingReleases = false;
     const v = await this.pool.query<{ v: string | null }>(`SELECT max(status_version) AS v FROM ${G}`);
     this.#statusVersion = Number(v.rows[0].v ?? 0);
-    if (this.#closed) return;
+    if (this.#closed || this.#timer) return;
     this.#timer = setInterval(() => {
       if (!this.#flushing) this.#flush().catch(() => undefined);
     }, this.#o.flushIntervalMs).unref();
@@ -376,6 +380,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
     this.#batch = emptyBatch();
     const run = async () => {
       try {
+        await this.start();
         if (!statusChangesOnly) {
           const result = await flushBatch(this.pool, batch);
           this.lastFlush = result;
