@@ -3,9 +3,11 @@ import {
   type DashboardStats,
   dashboardMetrics,
   dashboardStats,
+  GROUP_SORTS,
   groupListOptions,
   ignoreCondition,
   ignoreGroupUntil,
+  METRICS_RANGES,
   type MetricsRange,
   RANGE_ERROR,
   rangeMs,
@@ -16,8 +18,10 @@ import {
   type GroupDetail,
   type GroupListOptions,
   type GroupReader,
+  type GroupStatus,
   type GroupSummary,
 } from '../model/groups.ts';
+import type { Severity } from '../model/severity.ts';
 import type { Service } from '../pipeline/service.ts';
 import { embeddedProcessor } from './init.ts';
 import { trackingState } from './state.ts';
@@ -36,7 +40,7 @@ export type {
   GroupStoreStats,
   GroupSummary,
 } from '../model/groups.ts';
-export type { DashboardStats, GroupListOptions, MetricsRange };
+export type { DashboardStats, MetricsRange };
 
 /** No pipeline with a fingerprint processor runs in this process, so there are no groups to read. */
 export class GroupsUnavailableError extends Error {
@@ -96,12 +100,34 @@ export async function getStats(): Promise<DashboardStats> {
   return dashboardStats(t, store, t.value('unitrack_dashboard_stream_clients'));
 }
 
+/** `listGroups()`'s options: `GET /api/groups`'s query parameters, typed. */
+export interface ListGroupsOptions {
+  status?: GroupStatus;
+  /** `priority`: the highest severity first, then the most events in `range` (the last hour without it). */
+  sort?: NonNullable<GroupListOptions['sort']>;
+  /** Case-insensitive text in the title, message, type or component. */
+  query?: string;
+  limit?: number;
+  /** Groups at this severity or above (`all`: every level, the default here). */
+  level?: Severity | 'all';
+  /** Groups with an event of this service, environment (`deployment.environment.name`) or release (`service.version`). */
+  service?: string;
+  environment?: string;
+  release?: string;
+  /** Groups seen in this range; each summary then has `range_count`. */
+  range?: MetricsRange;
+}
+
+const LIST_KEYS = ['status', 'sort', 'query', 'limit', 'level', 'service', 'environment', 'release', 'range'];
+
 /** `GET /api/groups`: a string is the text query; options not understood throw a TypeError. */
-export async function listGroups(query: GroupListOptions | string = {}): Promise<GroupSummary[]> {
-  const { options, invalid } = groupListOptions(typeof query === 'string' ? { query } : (query ?? {}));
-  if (invalid.length)
+export async function listGroups(query: ListGroupsOptions | string = {}): Promise<GroupSummary[]> {
+  const raw = typeof query === 'string' ? { query } : (query ?? {});
+  const unknown = Object.keys(raw).filter((k) => !LIST_KEYS.includes(k));
+  const { options, invalid } = groupListOptions(raw);
+  if (invalid.length || unknown.length)
     throw new TypeError(
-      `unitrack: listGroups(): ${invalid.join(', ')} not understood (status: unresolved | resolved | ignored; sort: last_seen | first_seen | count | users; query: text; limit: above 0)`,
+      `unitrack: listGroups(): ${[...unknown, ...invalid].join(', ')} not understood (status: unresolved | resolved | ignored; sort: ${GROUP_SORTS.join(' | ')}; query: text; limit: above 0; level: a severity or all; service, environment, release: text; range: ${Object.keys(METRICS_RANGES).join(' | ')})`,
     );
   const { store } = await groupStore('listGroups()');
   return store.list(options);

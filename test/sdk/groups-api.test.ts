@@ -116,6 +116,18 @@ describe('the groups API of the embedded pipeline', () => {
     ]);
     expect(apiQuery).toEqual(httpQuery);
     expect((apiQuery as GroupSummary[]).map((g) => g.title)).toEqual(['DbError: connection reset']);
+    // The dashboard's filters, by their query-parameter names.
+    const [apiLevel, httpLevel] = await inOneMinute(async () => [
+      await listGroups({ level: 'high', range: '1h', sort: 'priority' }),
+      (await http<{ groups: unknown }>('/api/groups?level=high&range=1h&sort=priority')).groups,
+    ]);
+    expect(apiLevel).toEqual(httpLevel);
+    expect((apiLevel as GroupSummary[]).map((g) => g.title).sort()).toEqual([
+      'DbError: connection reset',
+      'PaymentError: Payment <NUM> failed',
+    ]);
+    await expect(listGroups({ minSeverity: 'high' } as never)).rejects.toThrow(/minSeverity not understood/);
+    await expect(listGroups({ level: 'loud' } as never)).rejects.toThrow(/level not understood/);
 
     const fp = byTitle(groups, 'PaymentError').fingerprint;
     const [apiGroup, httpGroup] = await inOneMinute(async () => [await getGroup(fp), await http(`/api/groups/${fp}`)]);
