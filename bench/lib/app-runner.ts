@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const APP = fileURLToPath(new URL('./app.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}bench/.build`;
+/** The CLI as installed (`node_modules/.bin/unitrack` runs this file). */
+export const BUILT_BIN = `${OUT}/bin/unitrack.js`;
 const BUILT = `${OUT}/sdk/index.js`;
 const SOURCES = ['model', 'pipeline', 'receivers', 'processors', 'connectors', 'exporters', 'sdk', 'cli', 'bin', 'collector-config'];
 
@@ -24,7 +26,7 @@ function newestSource(): number {
 }
 
 /** The package, and the benchmark's events (events.ts as JavaScript: the app strips no types), built when stale. */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   if (!existsSync(BUILT) || statSync(BUILT).mtimeMs < newestSource())
     execFileSync(process.execPath, [`${ROOT}scripts/build.ts`, '--out', OUT], { cwd: ROOT, stdio: 'ignore' });
   const events = fileURLToPath(new URL('./events.ts', import.meta.url));

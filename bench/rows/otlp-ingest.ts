@@ -9,12 +9,12 @@ import { writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_BIN, ensureBuilt } from '../lib/app-runner.ts';
 import { resolveOtelcol } from '../lib/otelcol.ts';
 import { jsonlPipelineConfig } from '../lib/pipeline.ts';
 import { procCpuSeconds, procMemory, sleep } from '../lib/stats.ts';
 import type { Row, SubjectResult } from '../lib/types.ts';
 
-const UNITRACK_BIN = fileURLToPath(new URL('../../bin/unitrack.ts', import.meta.url));
 const LOAD = fileURLToPath(new URL('../lib/otlp-load.ts', import.meta.url));
 const CLIENTS = 4;
 
@@ -153,7 +153,9 @@ function ingestRow(transport: Transport): Row {
         // The same pipeline; only the receiver's protocol changes.
         if (transport === 'grpc') config.receivers = { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${port}` } } } };
         writeFileSync(cfg, JSON.stringify(config));
-        child = spawn(process.execPath, [UNITRACK_BIN, 'collector', '--config', cfg], { cwd: tmpDir, stdio: ['ignore', 'ignore', 'pipe'] });
+        // The collector as installed: the built JavaScript, not sources stripped at run time.
+        ensureBuilt();
+        child = spawn(process.execPath, [BUILT_BIN, 'collector', '--config', cfg], { cwd: tmpDir, stdio: ['ignore', 'ignore', 'pipe'] });
       }
       let stderr = '';
       child.stderr?.on('data', (d) => {
