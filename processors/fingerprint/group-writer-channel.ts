@@ -6,7 +6,7 @@ import { diag } from '@opentelemetry/api';
 import { workerStartOptions } from '../../pipeline/worker-options.ts';
 import { applyBatch, CLOSED, COMMITTED, FAILED, prepareWrites, type WriteBatch, type WriteStatements } from './group-writer.ts';
 
-/** Inline batches slower than this, SLOW_BATCHES in a row, hand the writes over to a worker. */
+/** Inline batches slower than this, SLOW_BATCHES in a row (or one 5 × SLOW_BATCHES times slower), hand the writes over to a worker. */
 const INLINE_BUDGET_MS = 10;
 const SLOW_BATCHES = 3;
 
@@ -77,13 +77,12 @@ export class GroupWriterChannel {
     }
     const started = performance.now();
     applyBatch(this.#db, this.#writes as WriteStatements, b);
-    this.#slowBatches = performance.now() - started > this.#inlineBudgetMs ? this.#slowBatches + 1 : 0;
-    if (this.#slowBatches >= SLOW_BATCHES) {
+    const took = performance.now() - started;
+    this.#slowBatches = took > this.#inlineBudgetMs ? this.#slowBatches + 1 : 0;
+    if (this.#slowBatches >= SLOW_BATCHES || took > SLOW_BATCHES * 5 * this.#inlineBudgetMs) {
       // Committed here; the next batches go to a worker.
       this.#inThread = false;
-      diag.debug(
-        `unitrack: the group store's writes to ${this.#path} move to a worker thread (${SLOW_BATCHES} batches in a row took over ${this.#inlineBudgetMs} ms)`,
-      );
+      diag.debug(`unitrack: the group store's writes to ${this.#path} move to a worker thread (a batch took ${took.toFixed(0)} ms)`);
     }
   }
 
