@@ -62,8 +62,10 @@ export class FingerprintProcessor implements LogRecordProcessor {
   readonly #fleet: FleetOptions | undefined;
   /** Records held, in arrival order (fleet only). */
   #held: Pending[] = [];
-  /** Held records not decided yet, by fingerprint (their group is loading). */
-  readonly #undecided = new Map<string, number>();
+  /** Index in #held of the oldest record still held (the front is dropped in chunks, not per record). */
+  #head = 0;
+  /** Held records not decided yet, by fingerprint, in arrival order (their group is loading). */
+  readonly #undecided = new Map<string, Pending[]>();
   #drained: { promise: Promise<void>; resolve: () => void } | undefined;
   readonly #holdFull: Counter | undefined;
   readonly #claimsLost: Counter | undefined;
@@ -100,7 +102,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
 
   /** Records held for fleet claims (admission counts them as on their way). */
   holds(): number {
-    return this.#held.length;
+    return this.#held.length - this.#head;
   }
 
   onEmit(record: ReadWriteLogRecord): void {
@@ -114,15 +116,22 @@ export class FingerprintProcessor implements LogRecordProcessor {
       return;
     }
     const fp = p.observation.fingerprint;
-    const full = this.#held.length >= fleet.maxHeld;
-    if (!full && (!fleet.store.isLoaded(fp) || this.#undecided.has(fp))) {
-      this.#hold(p);
-      this.#undecided.set(fp, (this.#undecided.get(fp) ?? 0) + 1);
-      fleet.store.load(p.observation).then(() => this.#loaded(fp));
+    const waiting = this.#undecided.get(fp);
+    if (this.holds() >= fleet.maxHeld) {
+      // The hold is full: this record passes at once, ahead of the held ones, without an alert that needs a claim.
+      this.#holdFull?.add();
+      this.#decide(p, true);
+      this.#finish(p);
+    } else if (waiting || !fleet.store.isLoaded(fp)) {
+      this.#held.push(p);
+      if (waiting) waiting.push(p);
+      else {
+        this.#undecided.set(fp, [p]);
+        fleet.store.load(p.observation).then(() => this.#loaded(fp));
+      }
     } else {
-      if (full) this.#holdFull?.add();
-      this.#decide(p, full);
-      if (p.claiming || this.#held.length > 0) this.#hold(p);
+      this.#decide(p);
+      if (p.claiming || this.holds() > 0) this.#held.push(p);
       else this.#finish(p);
     }
     this.#store.processingNs += (performance.now() - started) * 1e6;
@@ -239,26 +248,30 @@ export class FingerprintProcessor implements LogRecordProcessor {
     });
   }
 
-  #hold(p: Pending): void {
-    this.#held.push(p);
-  }
-
   /** The group is held here now: its records waiting for it are decided, in order. */
   #loaded(fingerprint: string): void {
-    for (const p of this.#held) if (!p.decided && p.observation.fingerprint === fingerprint) this.#decide(p);
+    const waiting = this.#undecided.get(fingerprint);
     this.#undecided.delete(fingerprint);
+    if (waiting) for (const p of waiting) if (!p.decided) this.#decide(p);
     this.#pass();
   }
 
   /** Sends on the held records from the front, up to the first still waiting. */
   #pass(): void {
-    let i = 0;
-    while (i < this.#held.length && this.#held[i].decided && !this.#held[i].claiming) i++;
-    if (i === 0) return;
-    const ready = this.#held.slice(0, i);
-    this.#held = this.#held.slice(i);
-    for (const p of ready) this.#finish(p);
-    if (this.#held.length === 0 && this.#drained) {
+    const held = this.#held;
+    while (this.#head < held.length && held[this.#head].decided && !held[this.#head].claiming) {
+      const p = held[this.#head];
+      this.#head++;
+      this.#finish(p);
+    }
+    if (this.#head === held.length) {
+      this.#held = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > held.length) {
+      this.#held = held.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.holds() === 0 && this.#drained) {
       this.#drained.resolve();
       this.#drained = undefined;
     }
@@ -291,7 +304,7 @@ export class FingerprintProcessor implements LogRecordProcessor {
 
   /** Resolves once no record is held. */
   #whenDrained(): Promise<void> {
-    if (this.#held.length === 0) return Promise.resolve();
+    if (this.holds() === 0) return Promise.resolve();
     if (!this.#drained) {
       let resolve = () => {};
       const promise = new Promise<void>((r) => {

@@ -126,6 +126,25 @@ service:
     }
   });
 
+  it('the hold is bounded: past 10,000 records waiting for the database, records pass at once (counted), none is lost', async () => {
+    const url = await freshDatabase(cluster.url);
+    const alerts = { new_group: true, thresholds: [], window: { count: 0 }, users: { count: 0 }, severity: false };
+    const a = await startInstance(url, alerts);
+    running.push(a);
+    // 10,050 new groups in one turn (grouped upstream: a unitrack.fingerprint each), each waiting for its creation.
+    const n = 10_050;
+    for (let i = 0; i < n; i++) a.processor.onEmit(errorRecord('import failed', { fingerprint: i.toString(16).padStart(16, '0') }));
+    expect(a.processor.holds()).toBe(10_000);
+    expect(a.telemetry.value('unitrack_fingerprint_hold_full_total')).toBe(50);
+    expect(a.out.records).toHaveLength(50);
+    await a.processor.forceFlush();
+    expect(a.processor.holds()).toBe(0);
+    expect(a.out.records).toHaveLength(n);
+    // The 50 that passed at once could not wait for their claim: 10,000 new groups, not 10,050.
+    expect(a.alerts().filter((x) => x.alert === 'new_group')).toHaveLength(10_000);
+    expect((await a.groups.stats()).groups).toBe(n);
+  }, 60_000);
+
   it('kill -9 loses at most the interval since the last flush', async () => {
     const url = await freshDatabase(cluster.url);
     const dir = tempDir('pg-kill');

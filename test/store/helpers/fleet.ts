@@ -20,7 +20,10 @@ export function groupBody(i: number): string {
   return `checkout failed in ${WORDS[i % WORDS.length]} ${WORDS[Math.floor(i / WORDS.length) % WORDS.length]} stage`;
 }
 
-export function errorRecord(body: string, o: { user?: string; severity?: Severity; time?: number; version?: string } = {}): PipelineRecord {
+export function errorRecord(
+  body: string,
+  o: { user?: string; severity?: Severity; time?: number; version?: string; fingerprint?: string } = {},
+): PipelineRecord {
   const severity = o.severity ?? 'high';
   const time = o.time ?? Date.now();
   return new PipelineRecord({
@@ -30,7 +33,7 @@ export function errorRecord(body: string, o: { user?: string; severity?: Severit
     severityNumber: SEVERITY_NUMBER[severity],
     severityText: SEVERITY_TEXT[severity],
     body,
-    attributes: o.user ? { 'user.id': o.user } : {},
+    attributes: { ...(o.user ? { 'user.id': o.user } : {}), ...(o.fingerprint ? { [ATTR_FINGERPRINT]: o.fingerprint } : {}) },
   });
 }
 
