@@ -95,13 +95,14 @@ describe.skipIf(missing !== undefined)('the PostgreSQL store reads as the SQLite
   it('reads one group, its events, tags and series alike; facets and metrics too', async () => {
     for (let g = 0; g < 7; g++) {
       const fp = `${g}`.repeat(16);
-      for (const read of [
+      const reads: ((s: GroupReader) => Promise<unknown>)[] = [
         (s: GroupReader) => s.get(fp),
         (s: GroupReader) => s.event(fp, 'latest'),
         (s: GroupReader) => s.event(fp, 'oldest'),
         (s: GroupReader) => s.tags(fp),
         (s: GroupReader) => s.series(fp, 3_600_000),
-      ]) {
+      ];
+      for (const read of reads) {
         const r = await both(read);
         expect(r.pg, `${fp} ${read}`).toEqual(r.sqlite);
       }
