@@ -85,7 +85,14 @@ export class DashboardExporter implements LogRecordExporter {
     const log = this.#options.componentHost.shared.get(EVENT_LOG);
     if (!log) return listening;
     const o = this.#options;
-    this.#fleet = new FleetStream({ log, events: this.events, hub: this.hub, maxEvents: o.maxEvents, bufferSize: o.bufferSize });
+    this.#fleet = new FleetStream({
+      log,
+      events: this.events,
+      hub: this.hub,
+      maxEvents: o.maxEvents,
+      bufferSize: o.bufferSize,
+      telemetry: o.componentHost.telemetry,
+    });
     const following = this.#fleet.start().catch((error) => {
       throw error instanceof StartError ? error : new StartError('cannot read the shared stream of', log.where, error);
     });

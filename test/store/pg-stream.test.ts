@@ -1,7 +1,8 @@
 // One stream for the fleet: two collectors' dashboards on one PostgreSQL store, and a real
 // EventSource client (undici's WHATWG implementation) behind a switchable proxy, as a browser
 // behind a load balancer: it follows instance A, the proxy moves it to B, and it resumes there
-// with its Last-Event-ID while events keep reaching both instances.
+// with its Last-Event-ID while events keep reaching both instances, and the database stops and
+// starts again meanwhile.
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -128,8 +129,19 @@ describe.skipIf(missing !== undefined)('one stream for the fleet (PostgreSQL)', 
       await waitFor(() => opened === 2, 'the stream to reopen on B');
       emit(10);
       await waitFor(() => seen.length >= 30, 'thirty events');
+      // The database stops while events reach both instances: they wait, and follow when it is back.
+      cluster.pause();
+      try {
+        emit(10);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(a.telemetry.value('unitrack_dashboard_stream_waiting') + b.telemetry.value('unitrack_dashboard_stream_waiting')).toBe(10);
+      } finally {
+        cluster.resume();
+      }
+      emit(10);
+      await waitFor(() => seen.length >= 50, 'fifty events');
       await new Promise((r) => setTimeout(r, 200));
-      expect(seen.map((s) => s.message).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `event ${i}`).sort());
+      expect(seen.map((s) => s.message).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `event ${i}`).sort());
       const ids = seen.map((s) => s.id);
       for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]);
       // Both instances hold the same events under the same ids.

@@ -63,3 +63,26 @@ export async function checkReachable(pool: pg.Pool, url: string): Promise<void> 
     throw new StartError('cannot connect to the group store', redactUrl(url), error);
   }
 }
+
+/**
+ * A client of the pool for one transaction. A checked-out client whose server goes away emits
+ * `error` (with no listener: an uncaught exception that would end the process): it is listened
+ * to here, and the failed query rejects on its own. A client that failed is destroyed, not reused.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (error) {
+    broken ??= error as Error;
+    throw error;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}

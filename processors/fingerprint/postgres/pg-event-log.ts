@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { EventHead } from '../../../model/event-json.ts';
 import type { LoggedEvent, SharedEventLog } from '../../../model/event-log.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
-import { createPool, redactUrl } from './pg-connection.ts';
+import { createPool, redactUrl, withClient } from './pg-connection.ts';
 import { SCHEMA, STREAM_LOCK } from './pg-schema.ts';
 
 const CHANNEL = 'unitrack_stream';
@@ -107,38 +107,37 @@ export class PgEventLog implements SharedEventLog {
 
   async append(events: readonly { json: string; head: EventHead }[], keep: number): Promise<number[]> {
     if (events.length === 0) return [];
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [STREAM_LOCK]);
-      const r = await client.query<{ id: string }>(
-        `INSERT INTO ${SCHEMA}.stream_events (${COLUMNS})
-           SELECT nextval('${SCHEMA}.stream_seq'), time, severity, category, component, trace_id, json
-           FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-             AS e(time, severity, category, component, trace_id, json, n)
-           ORDER BY n
-         RETURNING id`,
-        [
-          events.map((e) => e.head.time),
-          events.map((e) => SEVERITIES.indexOf(e.head.severity)),
-          events.map((e) => e.head.category ?? null),
-          events.map((e) => e.head.component ?? null),
-          events.map((e) => e.head.trace_id ?? null),
-          events.map((e) => e.json),
-        ],
-      );
-      const ids = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
-      if (++this.#appends % TRIM_EVERY === 0)
-        await client.query(`DELETE FROM ${SCHEMA}.stream_events WHERE id <= $1`, [ids[ids.length - 1] - keep]);
-      await client.query(`NOTIFY ${CHANNEL}`);
-      await client.query('COMMIT');
-      return ids;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return withClient(this.#pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [STREAM_LOCK]);
+        const r = await client.query<{ id: string }>(
+          `INSERT INTO ${SCHEMA}.stream_events (${COLUMNS})
+             SELECT nextval('${SCHEMA}.stream_seq'), time, severity, category, component, trace_id, json
+             FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+               AS e(time, severity, category, component, trace_id, json, n)
+             ORDER BY n
+           RETURNING id`,
+          [
+            events.map((e) => e.head.time),
+            events.map((e) => SEVERITIES.indexOf(e.head.severity)),
+            events.map((e) => e.head.category ?? null),
+            events.map((e) => e.head.component ?? null),
+            events.map((e) => e.head.trace_id ?? null),
+            events.map((e) => e.json),
+          ],
+        );
+        const ids = r.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
+        if (++this.#appends % TRIM_EVERY === 0)
+          await client.query(`DELETE FROM ${SCHEMA}.stream_events WHERE id <= $1`, [ids[ids.length - 1] - keep]);
+        await client.query(`NOTIFY ${CHANNEL}`);
+        await client.query('COMMIT');
+        return ids;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   async after(id: number, limit: number): Promise<LoggedEvent[]> {

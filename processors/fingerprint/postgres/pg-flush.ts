@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { GroupTagKey } from '../../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
 import { FIRST_EVENT_SLOT, MAX_TAG_VALUES, OTHER_TAG, RECENT_EVENTS, slotOf } from '../group-schema.ts';
+import { withClient } from './pg-connection.ts';
 import type { GroupRow } from './pg-group-row.ts';
 import { SCHEMA } from './pg-schema.ts';
 
@@ -130,7 +131,10 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Writes one batch in one transaction; rejects (the transaction rolled back) when it cannot. */
 export async function flushBatch(pool: pg.Pool, b: FlushBatch): Promise<FlushResult> {
   const started = performance.now();
-  const client = await pool.connect();
+  return withClient(pool, (client) => writeBatch(client, b, started));
+}
+
+async function writeBatch(client: pg.PoolClient, b: FlushBatch, started: number): Promise<FlushResult> {
   let statements = 0;
   let written = 0;
   const ms: Record<string, number> = {};
@@ -326,9 +330,7 @@ export async function flushBatch(pool: pg.Pool, b: FlushBatch): Promise<FlushRes
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    client.release(true);
     throw error;
   }
-  client.release();
   return { rows, statements, written, ms: performance.now() - started, byTable: ms };
 }

@@ -39,7 +39,7 @@ import type { FleetStore } from '../processor-store.ts';
 import { ReleaseOrder } from '../release-order.ts';
 import { addToRegisters, USER_REGISTERS, UserCounter } from '../user-counter.ts';
 import { ClaimBatcher } from './pg-claims.ts';
-import { checkReachable, createPool, redactUrl } from './pg-connection.ts';
+import { checkReachable, createPool, redactUrl, withClient } from './pg-connection.ts';
 import { PgEventLog } from './pg-event-log.ts';
 import { batchSize, emptyBatch, type FlushBatch, type FlushResult, flushBatch, type GroupDelta, mergeBatch } from './pg-flush.ts';
 import { type FleetGroup, type GroupRow, refreshGroup, refreshStatus, rowToGroup } from './pg-group-row.ts';
@@ -554,33 +554,32 @@ export class PgGroupStore implements GroupReader, FleetStore {
     await this.flushAsync();
     const cutoff = now - this.#o.groupTtlMs;
     const horizon = Math.floor((now - HISTORY_MS) / MINUTE);
-    const client = await this.pool.connect();
     let deleted = 0;
-    try {
-      await client.query('BEGIN');
-      const r = await client.query<{ fingerprint: string }>(`DELETE FROM ${G} WHERE last_seen < $1 RETURNING fingerprint`, [cutoff]);
-      const fps = r.rows.map((x) => x.fingerprint);
-      deleted = fps.length;
-      if (fps.length) {
-        await client.query(`DELETE FROM ${SCHEMA}.events WHERE fingerprint = ANY($1)`, [fps]);
-        for (const table of ['status_changes', 'group_tags', 'alerts'])
-          await client.query(`DELETE FROM ${SCHEMA}.${table} WHERE fingerprint = ANY($1)`, [fps]);
+    await withClient(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        const r = await client.query<{ fingerprint: string }>(`DELETE FROM ${G} WHERE last_seen < $1 RETURNING fingerprint`, [cutoff]);
+        const fps = r.rows.map((x) => x.fingerprint);
+        deleted = fps.length;
+        if (fps.length) {
+          await client.query(`DELETE FROM ${SCHEMA}.events WHERE fingerprint = ANY($1)`, [fps]);
+          for (const table of ['status_changes', 'group_tags', 'alerts'])
+            await client.query(`DELETE FROM ${SCHEMA}.${table} WHERE fingerprint = ANY($1)`, [fps]);
+        }
+        // Each group's newest 50 alerts stay.
+        await client.query(
+          `DELETE FROM ${SCHEMA}.alerts WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY fingerprint
+             ORDER BY at DESC, id DESC) AS n FROM ${SCHEMA}.alerts) a WHERE n > 50)`,
+        );
+        await client.query(`DELETE FROM ${SCHEMA}.minutes WHERE minute < $1`, [horizon]);
+        await client.query(`DELETE FROM ${SCHEMA}.totals WHERE minute < $1`, [horizon]);
+        await client.query(`DELETE FROM ${SCHEMA}.users WHERE last_seen < $1`, [now - HISTORY_MS]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      // Each group's newest 50 alerts stay.
-      await client.query(
-        `DELETE FROM ${SCHEMA}.alerts WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY fingerprint
-           ORDER BY at DESC, id DESC) AS n FROM ${SCHEMA}.alerts) a WHERE n > 50)`,
-      );
-      await client.query(`DELETE FROM ${SCHEMA}.minutes WHERE minute < $1`, [horizon]);
-      await client.query(`DELETE FROM ${SCHEMA}.totals WHERE minute < $1`, [horizon]);
-      await client.query(`DELETE FROM ${SCHEMA}.users WHERE last_seen < $1`, [now - HISTORY_MS]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     for (const [fp, g] of this.#groups) if (g.lastSeen < cutoff && !this.#batch.groups.has(fp)) this.#groups.delete(fp);
     return deleted;
   }

@@ -4,6 +4,7 @@
  * so instances starting together do not race; `unitrack.schema_version` says how far a database is.
  */
 import type pg from 'pg';
+import { withClient } from './pg-connection.ts';
 
 export const SCHEMA = 'unitrack';
 /** The advisory lock key migrations take (any constant; "unitrack" in ASCII). */
@@ -79,27 +80,26 @@ export const MIGRATIONS: readonly string[] = [
 
 /** Brings a database to the newest schema; returns the version it had before (0: empty). */
 export async function migrate(pool: pg.Pool, upTo = MIGRATIONS.length): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_version (version integer NOT NULL)`);
-    const r = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_version`);
-    const had = r.rows[0]?.version ?? 0;
-    if (had > MIGRATIONS.length)
-      throw new Error(
-        `the database's unitrack schema is version ${had}, newer than this unitrack knows (${MIGRATIONS.length}): upgrade unitrack`,
-      );
-    for (let v = had; v < upTo; v++) await client.query(MIGRATIONS[v]);
-    if (r.rows.length === 0) await client.query(`INSERT INTO ${SCHEMA}.schema_version VALUES ($1)`, [Math.max(had, upTo)]);
-    else if (upTo > had) await client.query(`UPDATE ${SCHEMA}.schema_version SET version = $1`, [upTo]);
-    await client.query('COMMIT');
-    return had;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_version (version integer NOT NULL)`);
+      const r = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_version`);
+      const had = r.rows[0]?.version ?? 0;
+      if (had > MIGRATIONS.length)
+        throw new Error(
+          `the database's unitrack schema is version ${had}, newer than this unitrack knows (${MIGRATIONS.length}): upgrade unitrack`,
+        );
+      for (let v = had; v < upTo; v++) await client.query(MIGRATIONS[v]);
+      if (r.rows.length === 0) await client.query(`INSERT INTO ${SCHEMA}.schema_version VALUES ($1)`, [Math.max(had, upTo)]);
+      else if (upTo > had) await client.query(`UPDATE ${SCHEMA}.schema_version SET version = $1`, [upTo]);
+      await client.query('COMMIT');
+      return had;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
