@@ -584,7 +584,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
     return deleted;
   }
 
-  /** Deletes every group and its history, fleet-wide (other instances forget theirs as their next records load). */
+  /** Deletes every group and its history, fleet-wide (other instances keep the groups they hold until they restart). */
   async clear(): Promise<void> {
     if (this.#closed) return;
     await this.flushAsync();
