@@ -10,7 +10,7 @@ import { PgGroupStore } from '../../processors/fingerprint/postgres/pg-group-sto
 import { freePort, ready, startCollector } from '../collector/collector-process.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { errorRecord, freshDatabase, groupBody, type Instance, startInstance } from './helpers/fleet.ts';
-import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
+import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
 
 const missing = postgresMissing();
 
@@ -34,7 +34,7 @@ describe('store.url in the config', () => {
   });
 });
 
-describe.skipIf(missing !== undefined)('group store on PostgreSQL, faults', () => {
+describe.skipIf(missing !== undefined)(`group store on PostgreSQL, faults${skipped(missing)}`, () => {
   let cluster: PgCluster;
   const running: Instance[] = [];
 

@@ -11,11 +11,11 @@ import type { FingerprintProcessor } from '../../processors/fingerprint/fingerpr
 import { rateLimiterFactory } from '../../processors/rate-limiter/rate-limiter-factory.ts';
 import { Collect, testHost } from '../processors/harness.ts';
 import { errorRecord, freshDatabase, groupBody } from './helpers/fleet.ts';
-import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
+import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
 
 const missing = postgresMissing();
 
-describe.skipIf(missing !== undefined)('rate limits with a shared store', () => {
+describe.skipIf(missing !== undefined)(`rate limits with a shared store${skipped(missing)}`, () => {
   let cluster: PgCluster;
   beforeAll(async () => {
     cluster = await PgCluster.start();

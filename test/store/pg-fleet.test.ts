@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintConfig, fingerprintFactory } from '../../processors/fingerprint/fingerprint-factory.ts';
 import { Collect, testHost } from '../processors/harness.ts';
 import { errorRecord, freshDatabase, groupBody, type Instance, startInstance } from './helpers/fleet.ts';
-import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
+import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
 
 const missing = postgresMissing();
-if (missing) console.warn(`PostgreSQL store tests skipped: ${missing}`);
 
-describe.skipIf(missing !== undefined)('group store on PostgreSQL, several instances', () => {
+describe.skipIf(missing !== undefined)(`group store on PostgreSQL, several instances${skipped(missing)}`, () => {
   let cluster: PgCluster;
   const running: Instance[] = [];
   const start = async (url: string, alerts: Record<string, unknown> = {}) => {

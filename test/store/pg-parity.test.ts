@@ -9,7 +9,7 @@ import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerpri
 import { GroupStore, type Observation } from '../../processors/fingerprint/group-store.ts';
 import { PgGroupStore } from '../../processors/fingerprint/postgres/pg-group-store.ts';
 import { freshDatabase } from './helpers/fleet.ts';
-import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
+import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
 
 const missing = postgresMissing();
 const NOW = Date.now();
@@ -38,7 +38,7 @@ function obs(i: number): Observation {
   };
 }
 
-describe.skipIf(missing !== undefined)('the PostgreSQL store reads as the SQLite store', () => {
+describe.skipIf(missing !== undefined)(`the PostgreSQL store reads as the SQLite store${skipped(missing)}`, () => {
   let cluster: PgCluster;
   let sqlite: GroupStore;
   let pg: PgGroupStore;

@@ -7,11 +7,11 @@ import { PgGroupStore } from '../../processors/fingerprint/postgres/pg-group-sto
 import { MIGRATIONS, migrate } from '../../processors/fingerprint/postgres/pg-schema.ts';
 import { UserCounter } from '../../processors/fingerprint/user-counter.ts';
 import { errorRecord, freshDatabase, groupBody, type Instance, startInstance } from './helpers/fleet.ts';
-import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
+import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
 
 const missing = postgresMissing();
 
-describe.skipIf(missing !== undefined)('PostgreSQL store schema and users', () => {
+describe.skipIf(missing !== undefined)(`PostgreSQL store schema and users${skipped(missing)}`, () => {
   let cluster: PgCluster;
   const running: Instance[] = [];
   beforeAll(async () => {

@@ -15,7 +15,7 @@ import { waitFor } from '../dashboard/helpers.ts';
 import { loadServiceConfig } from '../helpers/load-config.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { freshDatabase } from './helpers/fleet.ts';
-import { PgCluster, postgresMissing } from './helpers/pg-cluster.ts';
+import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
 
 const missing = postgresMissing();
 
@@ -80,7 +80,7 @@ class SwitchProxy {
   }
 }
 
-describe.skipIf(missing !== undefined)('one stream for the fleet (PostgreSQL)', () => {
+describe.skipIf(missing !== undefined)(`one stream for the fleet (PostgreSQL)${skipped(missing)}`, () => {
   let cluster: PgCluster;
   const services: Service[] = [];
 

@@ -33,6 +33,13 @@ export function postgresMissing(): string | undefined {
   return undefined;
 }
 
+/** A suite title's tail saying why it is skipped (empty when it runs); the reason is also warned once per file. */
+export function skipped(missing: string | undefined): string {
+  if (!missing) return '';
+  console.warn(`PostgreSQL store tests skipped: ${missing}`);
+  return ` (skipped: ${missing})`;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
