@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Telemetry } from '../../model/telemetry.ts';
 import { fingerprintConfig } from '../../processors/fingerprint/fingerprint-factory.ts';
+import { emptyBatch, flushBatch } from '../../processors/fingerprint/postgres/pg-flush.ts';
 import { PgGroupStore } from '../../processors/fingerprint/postgres/pg-group-store.ts';
 import { freePort, ready, startCollector } from '../collector/collector-process.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -144,6 +145,35 @@ service:
     expect(a.alerts().filter((x) => x.alert === 'new_group')).toHaveLength(10_000);
     expect((await a.groups.stats()).groups).toBe(n);
   }, 60_000);
+
+  it('a batch written again after its COMMIT answer was lost is not counted twice', async () => {
+    const url = await freshDatabase(cluster.url);
+    const store = new PgGroupStore({ url, maxGroups: 100, groupTtlMs: 86_400_000, flushIntervalMs: 60_000, telemetry: new Telemetry() });
+    await store.start();
+    try {
+      const o = { fingerprint: 'b'.repeat(16), title: 't', message: 'm', severity: 'high' as const, isError: true, time: Date.now() };
+      await store.load({ ...o, event: () => '{}' });
+      const batch = emptyBatch();
+      batch.groups.set(o.fingerprint, {
+        ...o,
+        count: 3,
+        firstSeen: o.time,
+        lastSeen: o.time,
+        users: new Set(),
+        registers: undefined,
+        events: [],
+        tags: new Map(),
+      });
+      const id = { instance: 'instance-under-test', seq: 1 };
+      expect((await flushBatch(store.pool, batch, id)).applied).toBe(true);
+      // The same batch again, as a retry after a lost answer would send it: recognised, nothing written.
+      expect((await flushBatch(store.pool, batch, id)).applied).toBe(false);
+      expect((await flushBatch(store.pool, batch, { ...id, seq: 2 })).applied).toBe(true);
+      expect((await store.get(o.fingerprint))?.count).toBe(6);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('kill -9 loses at most the interval since the last flush', async () => {
     const url = await freshDatabase(cluster.url);

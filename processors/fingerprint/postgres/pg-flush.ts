@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { GroupTagKey } from '../../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
-import { FIRST_EVENT_SLOT, MAX_TAG_VALUES, OTHER_TAG, RECENT_EVENTS, slotOf } from '../group-schema.ts';
+import { FIRST_EVENT_SLOT, MAX_TAG_VALUES, OTHER_TAG, slotOf } from '../group-schema.ts';
 import { withClient } from './pg-connection.ts';
 import type { GroupRow } from './pg-group-row.ts';
 import { SCHEMA } from './pg-schema.ts';
@@ -60,63 +60,15 @@ export function batchSize(b: FlushBatch): number {
   return b.groups.size + b.minutes.size + b.totals.size + b.users.size + b.releases.length + b.alerts.length;
 }
 
-/** Folds an older batch (one that could not be written) under a newer one, so nothing counted is lost. */
-export function mergeBatch(older: FlushBatch, newer: FlushBatch): FlushBatch {
-  for (const [fp, o] of older.groups) {
-    const n = newer.groups.get(fp);
-    if (!n) {
-      newer.groups.set(fp, o);
-      newer.eventCount += o.events.length;
-      continue;
-    }
-    newer.eventCount += Math.min(o.events.length, RECENT_EVENTS - n.events.length);
-    n.count += o.count;
-    n.firstSeen = Math.min(n.firstSeen, o.firstSeen);
-    n.lastSeen = Math.max(n.lastSeen, o.lastSeen);
-    if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(n.severity)) n.severity = o.severity;
-    n.lastVersion ??= o.lastVersion;
-    if (o.registers) {
-      n.registers ??= new Uint8Array(o.registers.length);
-      for (let i = 0; i < o.registers.length; i++) if (o.registers[i] > n.registers[i]) n.registers[i] = o.registers[i];
-    }
-    if (n.users && o.users) for (const u of o.users) n.users.add(u);
-    if (!o.users || (n.users && n.users.size > 64)) n.users = undefined;
-    n.events = [...o.events, ...n.events].slice(-RECENT_EVENTS);
-    n.first ??= o.first;
-    for (const [key, values] of o.tags) {
-      let into = n.tags.get(key);
-      if (!into) n.tags.set(key, (into = new Map()));
-      for (const [value, t] of values) {
-        const x = into.get(value);
-        if (x) {
-          x.count += t.count;
-          x.first = Math.min(x.first, t.first);
-          x.last = Math.max(x.last, t.last);
-        } else into.set(value, t);
-      }
-    }
-  }
-  for (const [k, o] of older.minutes) {
-    const n = newer.minutes.get(k);
-    if (n) {
-      n.count += o.count;
-      n.errors += o.errors;
-    } else newer.minutes.set(k, o);
-  }
-  for (const [k, o] of older.totals) {
-    const n = newer.totals.get(k);
-    if (n) {
-      n.events += o.events;
-      n.errors += o.errors;
-    } else newer.totals.set(k, o);
-  }
-  for (const [u, at] of older.users) newer.users.set(u, Math.max(at, newer.users.get(u) ?? 0));
-  newer.releases.unshift(...older.releases);
-  newer.alerts.unshift(...older.alerts);
-  return newer;
+/** Who wrote a batch: the store instance (random at its start) and the batch's number there. */
+export interface BatchId {
+  instance: string;
+  seq: number;
 }
 
 export interface FlushResult {
+  /** False when the database had this batch already (a retry after its commit's answer was lost): nothing was written again. */
+  applied: boolean;
   rows: GroupRow[];
   statements: number;
   /** Rows written, every table. */
@@ -128,13 +80,17 @@ export interface FlushResult {
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Writes one batch in one transaction; rejects (the transaction rolled back) when it cannot. */
-export async function flushBatch(pool: pg.Pool, b: FlushBatch): Promise<FlushResult> {
+/**
+ * Writes one batch in one transaction; rejects (the transaction rolled back) when it cannot. The
+ * batch's id goes in with it (`applied_batches`): a batch tried again because the answer to its
+ * COMMIT was lost is recognised and not counted twice.
+ */
+export async function flushBatch(pool: pg.Pool, b: FlushBatch, id: BatchId): Promise<FlushResult> {
   const started = performance.now();
-  return withClient(pool, (client) => writeBatch(client, b, started));
+  return withClient(pool, (client) => writeBatch(client, b, id, started));
 }
 
-async function writeBatch(client: pg.PoolClient, b: FlushBatch, started: number): Promise<FlushResult> {
+async function writeBatch(client: pg.PoolClient, b: FlushBatch, id: BatchId, started: number): Promise<FlushResult> {
   let statements = 0;
   let written = 0;
   const ms: Record<string, number> = {};
@@ -151,6 +107,14 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, started: number)
   let rows: GroupRow[] = [];
   try {
     await client.query('BEGIN');
+    const first = await q(
+      `INSERT INTO ${SCHEMA}.applied_batches (instance, seq, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING seq`,
+      [id.instance, id.seq, Date.now()],
+    );
+    if (first.rowCount === 0) {
+      await client.query('ROLLBACK');
+      return { applied: false, rows, statements, written, ms: performance.now() - started, byTable: ms };
+    }
     const groups = [...b.groups.values()].sort((x, y) => byKey(x.fingerprint, y.fingerprint));
     if (groups.length) {
       const r = await q<GroupRow>(
@@ -332,5 +296,5 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, started: number)
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  return { rows, statements, written, ms: performance.now() - started, byTable: ms };
+  return { applied: true, rows, statements, written, ms: performance.now() - started, byTable: ms };
 }

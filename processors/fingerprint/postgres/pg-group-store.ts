@@ -12,6 +12,7 @@
  * flush), the counts wait in this instance's batch (bounded: past `maxPending` rows a record is not
  * counted, and that is counted), and the first flush that succeeds writes them all.
  */
+import { randomUUID } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import type pg from 'pg';
 import type {
@@ -41,7 +42,7 @@ import { addToRegisters, USER_REGISTERS, UserCounter } from '../user-counter.ts'
 import { ClaimBatcher } from './pg-claims.ts';
 import { checkReachable, createPool, redactUrl, withClient } from './pg-connection.ts';
 import { PgEventLog } from './pg-event-log.ts';
-import { batchSize, emptyBatch, type FlushBatch, type FlushResult, flushBatch, type GroupDelta, mergeBatch } from './pg-flush.ts';
+import { batchSize, emptyBatch, type FlushBatch, type FlushResult, flushBatch, type GroupDelta } from './pg-flush.ts';
 import { type FleetGroup, type GroupRow, refreshGroup, refreshStatus, rowToGroup } from './pg-group-row.ts';
 import { PgQueries } from './pg-queries.ts';
 import { migrate, SCHEMA } from './pg-schema.ts';
@@ -78,6 +79,14 @@ export class PgGroupStore implements GroupReader, FleetStore {
   readonly #groups = new Map<string, FleetGroup>();
   readonly #loading = new Map<string, Promise<void>>();
   #batch: FlushBatch = emptyBatch();
+  /** This store's name in `applied_batches`, and its batches' numbers. */
+  readonly #instance = randomUUID();
+  #batchSeq = 0;
+  /**
+   * A batch whose flush failed, tried again as it was, under its id, before the next: if its
+   * COMMIT went through and only the answer was lost, the database says so and it is not counted twice.
+   */
+  #unsure: { batch: FlushBatch; seq: number } | undefined;
   #flushing: Promise<void> | undefined;
   #statusVersion = 0;
   #loadingReleases = false;
@@ -124,9 +133,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
       'Fleet claims (group loads, new groups, thresholds, reopens) that could not reach the database: their records passed without those alerts.',
     );
     this.#statements = t.counter('unitrack_group_store_statements_total', 'Statements sent to the shared group store by flushes.');
-    t.gauge('unitrack_group_store_pending_rows', 'Rows waiting for the next flush to the shared group store.', () =>
-      batchSize(this.#batch),
-    );
+    t.gauge('unitrack_group_store_pending_rows', 'Rows waiting for the next flush to the shared group store.', () => this.#pendingRows());
     t.gauge('unitrack_group_store_up', 'Whether the shared group store answered its last flush or claim (1) or not (0).', () =>
       this.#up ? 1 : 0,
     );
@@ -310,7 +317,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
     const m = b.minutes.get(mKey);
     const total = b.totals.get(minute);
     const rows = (d ? 0 : 1) + (m ? 0 : 1) + (total ? 0 : 1) + (o.user && o.isError && !b.users.has(o.user) ? 1 : 0);
-    if (rows > 0 && batchSize(b) + rows > (this.#o.maxPending ?? DEFAULT_MAX_PENDING)) {
+    if (rows > 0 && this.#pendingRows() + rows > (this.#o.maxPending ?? DEFAULT_MAX_PENDING)) {
       this.#dropped.add();
       return;
     }
@@ -371,42 +378,61 @@ export class PgGroupStore implements GroupReader, FleetStore {
     if (b.groups.size > 20_000 && !this.#flushing && this.#up) this.#flush().catch(() => undefined);
   }
 
-  /** Writes the batch; on failure keeps it (merged under what comes next) and rejects. */
+  /** Rows waiting: the batch being counted and the one tried again. */
+  #pendingRows(): number {
+    return batchSize(this.#batch) + (this.#unsure ? batchSize(this.#unsure.batch) : 0);
+  }
+
+  /**
+   * Writes the batch (after the one whose flush failed, if any); on failure keeps it and rejects.
+   * A failed batch is tried again as it was, once the database answers; what is counted meanwhile
+   * gathers in the next batch (merged under it when the failed one is known not to have been written).
+   */
   #flush(): Promise<void> {
     if (this.#flushing) return this.#flushing;
-    if (this.#closed && this.#ownsPool === false) return Promise.resolve();
-    const batch = this.#batch;
-    const statusChangesOnly = batchSize(batch) === 0;
-    this.#batch = emptyBatch();
     const run = async () => {
-      try {
-        await this.start();
-        if (!statusChangesOnly) {
-          const result = await flushBatch(this.pool, batch);
-          this.lastFlush = result;
-          this.#flushes.add();
-          this.#statements.add(result.statements);
-          for (const row of result.rows) {
-            const g = this.#groups.get(row.fingerprint);
-            if (g) refreshGroup(g, row, this.#batch.groups.get(row.fingerprint)?.count ?? 0);
-          }
-        }
-        await this.#readStatusChanges();
-        if (!this.#up) diag.info(`unitrack: the group store ${this.where} is reachable again; its batch is written`);
-        this.#up = true;
-        this.#evict();
-      } catch (error) {
-        this.#batch = mergeBatch(batch, this.#batch);
+      await this.start().catch((error: unknown) => {
         this.#flushFailures.add();
         this.#markDown(error);
         throw error;
+      });
+      if (this.#unsure) {
+        await this.#write(this.#unsure.batch, this.#unsure.seq);
+        this.#unsure = undefined;
       }
+      const batch = this.#batch;
+      this.#batch = emptyBatch();
+      if (batchSize(batch) > 0) await this.#write(batch, ++this.#batchSeq);
+      await this.#readStatusChanges();
+      if (!this.#up) diag.info(`unitrack: the group store ${this.where} is reachable again; its batch is written`);
+      this.#up = true;
+      this.#evict();
     };
     const p = run().finally(() => {
       this.#flushing = undefined;
     });
     this.#flushing = p;
     return p;
+  }
+
+  /** Writes one batch under its number; on failure it becomes the batch tried again (the only one kept apart). */
+  async #write(batch: FlushBatch, seq: number): Promise<void> {
+    try {
+      const result = await flushBatch(this.pool, batch, { instance: this.#instance, seq });
+      this.lastFlush = result;
+      this.#flushes.add();
+      this.#statements.add(result.statements);
+      for (const row of result.rows) {
+        const g = this.#groups.get(row.fingerprint);
+        if (g) refreshGroup(g, row, this.#batch.groups.get(row.fingerprint)?.count ?? 0);
+      }
+    } catch (error) {
+      // Its COMMIT may have gone through (only the answer lost): it is tried again as it is, under its number.
+      this.#unsure = { batch, seq };
+      this.#flushFailures.add();
+      this.#markDown(error);
+      throw error;
+    }
   }
 
   /** Status changes made by any instance since the last read (resolve, ignore, reopen): the groups held here take them. */
@@ -544,7 +570,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
       groups_in_memory: this.#groups.size,
       alerts_triggered: this.alertsTriggered,
       avg_processing_us: this.totalEvents ? this.processingNs / this.totalEvents / 1000 : 0,
-      pending_writes: batchSize(this.#batch),
+      pending_writes: this.#pendingRows(),
     };
   }
 
@@ -574,6 +600,8 @@ export class PgGroupStore implements GroupReader, FleetStore {
         await client.query(`DELETE FROM ${SCHEMA}.minutes WHERE minute < $1`, [horizon]);
         await client.query(`DELETE FROM ${SCHEMA}.totals WHERE minute < $1`, [horizon]);
         await client.query(`DELETE FROM ${SCHEMA}.users WHERE last_seen < $1`, [now - HISTORY_MS]);
+        // A batch is tried again within an outage, never a day later.
+        await client.query(`DELETE FROM ${SCHEMA}.applied_batches WHERE at < $1`, [now - 86_400_000]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -603,7 +631,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
     try {
       if (this.#started) await this.flushAsync();
     } catch (error) {
-      diag.warn(`unitrack: the group store ${this.where}: ${batchSize(this.#batch)} rows could not be written at close: ${message(error)}`);
+      diag.warn(`unitrack: the group store ${this.where}: ${this.#pendingRows()} rows could not be written at close: ${message(error)}`);
     } finally {
       this.#closed = true;
       // A dashboard following the log closes it after its own last export.

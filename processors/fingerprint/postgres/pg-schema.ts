@@ -76,6 +76,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE ${SCHEMA}.alerts (id bigserial PRIMARY KEY, fingerprint text NOT NULL, at bigint NOT NULL, reason text NOT NULL,
      rule text, detail text);
    CREATE INDEX alerts_fp ON ${SCHEMA}.alerts (fingerprint, at);`,
+  // 4: the batches each instance has written, so a batch tried again after a lost COMMIT answer is not counted twice.
+  `CREATE TABLE ${SCHEMA}.applied_batches (instance text NOT NULL, seq bigint NOT NULL, at bigint NOT NULL, PRIMARY KEY (instance, seq));
+   CREATE INDEX applied_batches_at ON ${SCHEMA}.applied_batches (at);`,
 ];
 
 /** Brings a database to the newest schema; returns the version it had before (0: empty). */
