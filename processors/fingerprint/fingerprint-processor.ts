@@ -221,7 +221,8 @@ export class FingerprintProcessor implements LogRecordProcessor {
     if (fleet) {
       if (decision?.reason === 'regression' || decision?.reason === 'escalating')
         claim = fleet.store.statusClaim(group) ?? Promise.resolve(false);
-      else if (!decision || BELOW_THRESHOLD.has(decision.reason)) {
+      else if (!noWait && (!decision || BELOW_THRESHOLD.has(decision.reason))) {
+        // (With the hold full no threshold is claimed: it stays due for a later record.)
         const floor = fleet.minSeverity === undefined || SEVERITIES.indexOf(o.severity) >= SEVERITIES.indexOf(fleet.minSeverity);
         const t = floor && group.status !== 'ignored' ? fleet.store.thresholdDue(group, fleet.thresholds) : undefined;
         if (t !== undefined) {
