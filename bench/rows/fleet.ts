@@ -145,7 +145,7 @@ export const fleetWrites: Row = {
   iterations: 20_000,
   smokeIterations: 1000,
   reps: 3,
-  note: 'Records as row 2 (10% new messages); five flushes of the iterations’ records each (20,000: one second of an instance at about row 9’s rate), after one untimed flush of the same size; one transaction a flush, one statement per table (the batch's id, groups, events, tags, alerts, minutes, totals, users, releases), plus the read of status changes. New groups are claimed (inserted) before their records are counted, outside the flush.',
+  note: 'Records as row 2 (10% new messages); five flushes of the iterations’ records each (20,000: one second of an instance at about row 9’s rate), after one untimed flush of the same size; one transaction a flush, one statement per table (the batch’s id, groups, events, tags, alerts, minutes, totals, users, releases), plus the read of status changes. New groups are claimed (inserted) before their records are counted, outside the flush.',
   async run(_subject, iterations): Promise<SubjectResult> {
     const missing = postgresMissing();
     if (missing) return { unavailable: missing };
