@@ -2,6 +2,7 @@
 // killed with SIGKILL. The records keep flowing; the counts catch up.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Telemetry } from '../../model/telemetry.ts';
@@ -9,6 +10,7 @@ import { fingerprintConfig } from '../../processors/fingerprint/fingerprint-fact
 import { emptyBatch, flushBatch } from '../../processors/fingerprint/postgres/pg-flush.ts';
 import { PgGroupStore } from '../../processors/fingerprint/postgres/pg-group-store.ts';
 import { freePort, ready, startCollector } from '../collector/collector-process.ts';
+import { loadServiceConfig } from '../helpers/load-config.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { errorRecord, freshDatabase, groupBody, type Instance, startInstance } from './helpers/fleet.ts';
 import { PgCluster, postgresMissing, skipped } from './helpers/pg-cluster.ts';
@@ -21,6 +23,14 @@ describe('store.url in the config', () => {
     expect(parse({ url: 'postgresql://u:p@db.internal:5432/unitrack' }).success).toBe(true);
     expect(parse({ url: '', path: 'groups.db' }).success).toBe(true);
   });
+  it('collector-config/examples/scale-out-instance.yaml loads, its store the URL from UNITRACK_STORE_URL', () => {
+    const file = fileURLToPath(new URL('../../collector-config/examples/scale-out-instance.yaml', import.meta.url));
+    const env = { UNITRACK_STORE_URL: 'postgresql://unitrack:pw@db.internal:5432/unitrack', UNITRACK_DASHBOARD_TOKEN: 't' };
+    const config = loadServiceConfig(file, env);
+    const fingerprint = config.processors.get('fingerprint')?.config as { store: { url?: string } };
+    expect(fingerprint.store.url).toBe(env.UNITRACK_STORE_URL);
+  });
+
   it('names what is wrong: path and url both, another scheme, not a URL, no host', () => {
     const message = (store: Record<string, unknown>) => {
       const r = parse(store);
