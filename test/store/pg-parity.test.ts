@@ -119,6 +119,25 @@ describe.skipIf(missing !== undefined)(`the PostgreSQL store reads as the SQLite
     expect(sorted(metrics.pg)).toEqual(sorted(metrics.sqlite));
   });
 
+  it('counts a busy group’s tags exactly past 50 values a key, flush after flush: the first 50 values seen, the rest as other', async () => {
+    const fp = 'e'.repeat(16);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const release = `2.${i % 70}.0`;
+      const o = { ...obs(0), fingerprint: fp, user: `u${(i * 7) % 120}`, time: T0 + i, version: release };
+      if (!pg.isLoaded(fp)) await pg.load(o);
+      pg.observe(o);
+      sqlite.observe(o); // the other reads stay alike
+      seen.set(release, (seen.get(release) ?? 0) + 1);
+      if (i % 60 === 59) await Promise.all([pg.flushAsync(), sqlite.flushAsync()]);
+    }
+    const releases = (await pg.tags(fp))?.find((t) => t.key === 'release');
+    const first50 = [...seen].slice(0, 50);
+    expect(Object.fromEntries(releases?.values.map((v) => [v.value, v.count]) ?? [])).toEqual(Object.fromEntries(first50));
+    expect(releases?.other).toBe(300 - first50.reduce((n, [, c]) => n + c, 0));
+    expect(releases?.total).toBe(300);
+  });
+
   it('changes statuses alike: resolve in a release, ignore until, reopen', async () => {
     const at = NOW - 60_000;
     await both((s) => s.setStatus('1'.repeat(16), 'resolved', at, '1.2.0'));

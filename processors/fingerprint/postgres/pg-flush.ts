@@ -76,6 +76,8 @@ export interface FlushResult {
   ms: number;
   /** Milliseconds by table written. */
   byTable: Record<string, number>;
+  /** Tag keys of a group this batch found full (MAX_TAG_VALUES values tracked, the rest under OTHER_TAG). */
+  fullTags: { fingerprint: string; key: GroupTagKey }[];
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -105,6 +107,7 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, id: BatchId, sta
     }
   };
   let rows: GroupRow[] = [];
+  const fullTags: { fingerprint: string; key: GroupTagKey }[] = [];
   try {
     await client.query('BEGIN');
     const first = await q(
@@ -113,7 +116,7 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, id: BatchId, sta
     );
     if (first.rowCount === 0) {
       await client.query('ROLLBACK');
-      return { applied: false, rows, statements, written, ms: performance.now() - started, byTable: ms };
+      return { applied: false, rows, statements, written, ms: performance.now() - started, byTable: ms, fullTags };
     }
     const groups = [...b.groups.values()].sort((x, y) => byKey(x.fingerprint, y.fingerprint));
     if (groups.length) {
@@ -221,7 +224,7 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, id: BatchId, sta
     if (tags.fp.length) {
       // A value not counted yet gets its own row while the group has fewer than MAX_TAG_VALUES for the key, else
       // counts under OTHER_TAG. Instances flushing new values of one group at once may each take the last places.
-      await q(
+      const t = await q<{ fingerprint: string; key: string }>(
         `WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
              AS d(fingerprint, key, value, count, first_seen, last_seen)),
          t AS (SELECT d.*, g.value IS NOT NULL AS present FROM d
@@ -236,9 +239,13 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, id: BatchId, sta
              sum(count)::bigint AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM r GROUP BY 1, 2, 3)
          INSERT INTO ${SCHEMA}.group_tags SELECT * FROM target ORDER BY 1, 2, 3
          ON CONFLICT (fingerprint, key, value) DO UPDATE SET count = group_tags.count + excluded.count,
-           first_seen = least(group_tags.first_seen, excluded.first_seen), last_seen = greatest(group_tags.last_seen, excluded.last_seen)`,
+           first_seen = least(group_tags.first_seen, excluded.first_seen), last_seen = greatest(group_tags.last_seen, excluded.last_seen)
+         RETURNING fingerprint, key, value`,
         [tags.fp, tags.key, tags.value, tags.count, tags.first, tags.last, OTHER_TAG, MAX_TAG_VALUES],
       );
+      // A key whose values overflowed into OTHER_TAG is full: its tracked values will not change.
+      for (const row of t.rows as { fingerprint: string; key: string; value: string }[])
+        if (row.value === OTHER_TAG) fullTags.push({ fingerprint: row.fingerprint, key: row.key as GroupTagKey });
       written += tags.fp.length;
     }
     if (b.alerts.length) {
@@ -296,5 +303,5 @@ async function writeBatch(client: pg.PoolClient, b: FlushBatch, id: BatchId, sta
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
-  return { applied: true, rows, statements, written, ms: performance.now() - started, byTable: ms };
+  return { applied: true, rows, statements, written, ms: performance.now() - started, byTable: ms, fullTags };
 }

@@ -31,6 +31,7 @@ import type {
   IgnoreCondition,
   TrendPoint,
 } from '../../../model/groups.ts';
+import { GROUP_TAG_KEYS } from '../../../model/groups.ts';
 import { SEVERITIES } from '../../../model/severity.ts';
 import type { Counter, Telemetry } from '../../../model/telemetry.ts';
 import { newAlertState } from '../alert-state.ts';
@@ -52,6 +53,8 @@ const HISTORY_MS = 7 * 24 * 60 * MINUTE;
 const DEFAULT_MAX_PENDING = 100_000;
 /** Events a batch keeps at most (each holds its record until the flush writes its text); past it, groups keep one each, or none. */
 const MAX_PENDING_EVENTS = 20_000;
+/** Full tag keys whose tracked values are kept (50 values each at most). */
+const MAX_FULL_TAGS = 5000;
 const G = `${SCHEMA}.groups`;
 
 export interface PgGroupStoreOptions {
@@ -102,6 +105,12 @@ export class PgGroupStore implements GroupReader, FleetStore {
   /** The last flush's write load (statements, rows, ms): the bench reads it. */
   lastFlush: FlushResult | undefined;
   #log: PgEventLog | undefined;
+  /**
+   * The tracked values of tag keys known to be full (`fingerprint key` → values): a value outside
+   * them can only count under OTHER_TAG, so it is folded into one row here instead of sent alone
+   * (a busy group's users would otherwise be a row each a flush). At most MAX_FULL_TAGS keys.
+   */
+  readonly #fullTags = new Map<string, Set<string>>();
   readonly #dropped: Counter;
   readonly #flushes: Counter;
   readonly #flushFailures: Counter;
@@ -341,11 +350,11 @@ export class PgGroupStore implements GroupReader, FleetStore {
       b.groups.set(o.fingerprint, d);
     }
     if (isNew) d.first = { time: o.time, isError: o.isError, event: o.event };
-    if (o.service) countTag(d, 'service', o.service, o.time);
-    if (o.environment) countTag(d, 'environment', o.environment, o.time);
-    if (o.version) countTag(d, 'release', o.version, o.time);
-    if (o.component) countTag(d, 'component', o.component, o.time);
-    if (o.user) countTag(d, 'user', o.user, o.time);
+    if (o.service) this.#countTag(d, 'service', o.service, o.time);
+    if (o.environment) this.#countTag(d, 'environment', o.environment, o.time);
+    if (o.version) this.#countTag(d, 'release', o.version, o.time);
+    if (o.component) this.#countTag(d, 'component', o.component, o.time);
+    if (o.user) this.#countTag(d, 'user', o.user, o.time);
     d.count++;
     if (o.time < d.firstSeen) d.firstSeen = o.time;
     if (o.time > d.lastSeen) d.lastSeen = o.time;
@@ -376,6 +385,36 @@ export class PgGroupStore implements GroupReader, FleetStore {
     } else b.totals.set(minute, { events: 1, errors: o.isError ? 1 : 0 });
     if (o.user && o.isError) b.users.set(o.user, o.time);
     if (b.groups.size > 20_000 && !this.#flushing && this.#up) this.#flush().catch(() => undefined);
+  }
+
+  /** Counts a tag value into the delta; past a full key's tracked values, under OTHER_TAG. */
+  #countTag(d: GroupDelta, key: GroupTagKey, value: string, time: number): void {
+    // An empty value is not a value (OTHER_TAG is '').
+    if (value === OTHER_TAG) return;
+    if (this.#fullTags.size > 0) {
+      const tracked = this.#fullTags.get(`${d.fingerprint} ${key}`);
+      if (tracked && !tracked.has(value)) value = OTHER_TAG;
+    }
+    countTag(d, key, value, time);
+  }
+
+  /** Reads the tracked values of the keys a flush found full. */
+  async #learnFullTags(full: { fingerprint: string; key: GroupTagKey }[]): Promise<void> {
+    const fresh = full.filter((f) => !this.#fullTags.has(`${f.fingerprint} ${f.key}`) && this.#groups.has(f.fingerprint));
+    if (fresh.length === 0) return;
+    const r = await this.pool.query<{ fingerprint: string; key: string; value: string }>(
+      `SELECT t.fingerprint, t.key, t.value FROM ${SCHEMA}.group_tags t
+         JOIN unnest($1::text[], $2::text[]) AS f(fingerprint, key) ON f.fingerprint = t.fingerprint AND f.key = t.key
+         WHERE t.value <> $3`,
+      [fresh.map((f) => f.fingerprint), fresh.map((f) => f.key), OTHER_TAG],
+    );
+    for (const f of fresh) this.#fullTags.set(`${f.fingerprint} ${f.key}`, new Set());
+    for (const row of r.rows) this.#fullTags.get(`${row.fingerprint} ${row.key}`)?.add(row.value);
+    // Bounded: the oldest keys go first (they are read again when found full again).
+    for (const k of this.#fullTags.keys()) {
+      if (this.#fullTags.size <= MAX_FULL_TAGS) break;
+      this.#fullTags.delete(k);
+    }
   }
 
   /** Rows waiting: the batch being counted and the one tried again. */
@@ -426,6 +465,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
         const g = this.#groups.get(row.fingerprint);
         if (g) refreshGroup(g, row, this.#batch.groups.get(row.fingerprint)?.count ?? 0);
       }
+      if (result.fullTags.length) await this.#learnFullTags(result.fullTags).catch(() => undefined);
     } catch (error) {
       // Its COMMIT may have gone through (only the answer lost): it is tried again as it is, under its number.
       this.#unsure = { batch, seq };
@@ -458,6 +498,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
       if (over <= 0) break;
       if (this.#batch.groups.has(fp) || g.statusClaim || g.createdHere) continue;
       this.#groups.delete(fp);
+      for (const key of GROUP_TAG_KEYS) this.#fullTags.delete(`${fp} ${key}`);
       over--;
     }
   }
@@ -621,6 +662,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
          ${SCHEMA}.group_tags, ${SCHEMA}.alerts`,
     );
     this.#groups.clear();
+    this.#fullTags.clear();
   }
 
   /** Writes what is pending (when it can), stops the timers and ends the pool. */
@@ -665,9 +707,8 @@ function localGroup(o: Observation): FleetGroup {
   };
 }
 
-/** Counts one event's tag value into the group's delta (an empty value is not a value: OTHER_TAG is ''). */
+/** Counts one event's tag value (or OTHER_TAG) into the group's delta. */
 function countTag(d: GroupDelta, key: GroupTagKey, value: string, time: number): void {
-  if (value === OTHER_TAG) return;
   let values = d.tags.get(key);
   if (!values) d.tags.set(key, (values = new Map()));
   const t = values.get(value);
