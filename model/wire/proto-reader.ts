@@ -96,9 +96,19 @@ export class ProtoReader {
   /** A fixed64 nanosecond timestamp as [seconds, nanoseconds], exact. */
   hrTime(): [number, number] {
     if (this.pos + 8 > this.end) throw new ProtoError('truncated fixed64');
-    const ns = this.buf.readBigUInt64LE(this.pos);
+    const lo = this.buf.readUInt32LE(this.pos);
+    const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
-    return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+    // Exact without BigInt (two timestamps a record, several BigInts each otherwise): long
+    // division by 10^9 of hi, then of the low word 16 bits at a time, every step below 2^53.
+    const q1 = Math.floor(hi / 1e9);
+    let r = hi - q1 * 1e9;
+    let cur = r * 65536 + (lo >>> 16);
+    const q2 = Math.floor(cur / 1e9);
+    r = cur - q2 * 1e9;
+    cur = r * 65536 + (lo & 0xffff);
+    const q3 = Math.floor(cur / 1e9);
+    return [q1 * 4294967296 + q2 * 65536 + q3, cur - q3 * 1e9];
   }
 
   fixed32(): number {

@@ -82,6 +82,8 @@ function readLogRecord(r: ProtoReader, resource: Resource, scope: Instrumentatio
     return;
   }
   const hrTime = time === ZERO ? (observed === ZERO ? nowHr() : observed) : time;
+  // One array for both when they are equal (SDKs often send the same instant twice): less to hold.
+  if (observed !== ZERO && observed[0] === hrTime[0] && observed[1] === hrTime[1]) observed = hrTime;
   out.records.push(
     PipelineRecord.adopting({
       hrTime,

@@ -69,3 +69,24 @@ describe('OTLP AnyValue decoding', () => {
     expect(JSON.parse(eventJsonText(record)).attributes).toEqual({ 'order.id': '4611686018427387905', small: 7, raw: 'AAH/' });
   });
 });
+
+describe('OTLP timestamps', () => {
+  const hr = (ns: bigint) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(ns);
+    return new ProtoReader(b).hrTime();
+  };
+
+  it('reads a fixed64 nanosecond time as exact [seconds, nanoseconds], up to 2^64 - 1', () => {
+    expect(hr(0n)).toEqual([0, 0]);
+    expect(hr(999_999_999n)).toEqual([0, 999_999_999]);
+    expect(hr(1_000_000_000n)).toEqual([1, 0]);
+    expect(hr(1_700_000_000_123_456_789n)).toEqual([1_700_000_000, 123_456_789]);
+    expect(hr(2n ** 32n)).toEqual([4, 294_967_296]);
+    expect(hr(2n ** 64n - 1n)).toEqual([18_446_744_073, 709_551_615]);
+    // Values around every carry of the long division, against BigInt.
+    for (const v of [2n ** 32n - 1n, 2n ** 48n + 12_345n, 2n ** 53n + 1n, 4_999_999_999_999_999_999n, 2n ** 63n + 999_999_999n]) {
+      expect(hr(v)).toEqual([Number(v / 1_000_000_000n), Number(v % 1_000_000_000n)]);
+    }
+  });
+});
