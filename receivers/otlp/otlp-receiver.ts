@@ -7,6 +7,7 @@ import { httpUrl, splitEndpoint } from '../../pipeline/endpoint.ts';
 import { registerListeningPort } from '../../pipeline/listening-ports.ts';
 import { StartError } from '../../pipeline/start-up.ts';
 import { Admission, type Signal } from './admission.ts';
+import { BodyBuffers } from './body-buffers.ts';
 import type { DecodedBatch } from './decoded-batch.ts';
 import { decodeLogsJson, decodeTracesJson, OtlpJsonError } from './json-decode.ts';
 import { decodeLogsProto } from './proto-logs.ts';
@@ -36,6 +37,7 @@ export class OtlpReceiver implements Receiver {
   readonly #host: Host;
   readonly #server: Server;
   readonly #admission: Admission;
+  readonly #bodies = new BodyBuffers();
 
   constructor(sink: IngestSink, options: OtlpReceiverOptions & ComponentContext) {
     const { id, host } = options;
@@ -135,11 +137,13 @@ export class OtlpReceiver implements Receiver {
       return;
     }
     let batch: DecodedBatch;
+    let body: Uint8Array | undefined;
     try {
-      const body = await readBody(req, {
-        maxBodyBytes: this.#options.maxRequestBodySize,
-        maxDecompressedBytes: this.#options.maxDecompressedSize,
-      });
+      body = await readBody(
+        req,
+        { maxBodyBytes: this.#options.maxRequestBodySize, maxDecompressedBytes: this.#options.maxDecompressedSize },
+        this.#bodies,
+      );
       batch = DECODERS[signal][encoding](body);
     } catch (error) {
       counters.malformed.add();
@@ -151,6 +155,9 @@ export class OtlpReceiver implements Receiver {
       else if (error instanceof RangeError) sendStatus(res, 400, `malformed ${encoding}: ${error.message}`, encoding);
       else throw error;
       return;
+    } finally {
+      // Decoded (or refused): the records hold copies of what they need, so the buffer serves the next request.
+      if (body) this.#bodies.give(body);
     }
     if (!this.#admission.deliver(signal, batch)) {
       sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);

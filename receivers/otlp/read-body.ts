@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
+import type { BodyBuffers } from './body-buffers.ts';
 
 /** Why a body could not be read; `status` is the HTTP answer (400, 413, 415). */
 export class BodyError extends Error {
@@ -26,8 +27,11 @@ export interface BodyLimits {
  * A refusal never resets the connection before the client has its answer: when a BodyError is
  * thrown, the rest of the body has been read and discarded (within the wire limit), or `close`
  * says it could not be and the answer must close the connection.
+ *
+ * With `buffers`, the body is read into one of theirs (a body of known length is copied there as
+ * it arrives, chunk by chunk, instead of being joined at the end): give it back once decoded.
  */
-export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Uint8Array> {
+export function readBody(req: IncomingMessage, limits: BodyLimits, buffers?: BodyBuffers): Promise<Uint8Array> {
   const max = limits.maxBodyBytes;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max)
@@ -42,11 +46,15 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Uint
   const inflater = encoding === 'identity' ? undefined : encoding === 'gzip' ? createGunzip() : createInflate();
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // Known length, no inflating: straight into a buffer of that length.
+    let into = buffers && !inflater && Number.isFinite(declared) && declared > 0 ? buffers.take(declared) : undefined;
     let wire = 0;
     let size = 0;
     let settled = false;
     const stop = () => {
       settled = true;
+      if (into) buffers?.give(into);
+      into = undefined;
       req.off('data', onWire);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -68,18 +76,36 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Uint
     };
     const take = (chunk: Buffer) => {
       if (settled) return;
+      const at = size;
       size += chunk.length;
       if (size > limit) {
         if (inflater) refuse(413, `decompressed body is over the limit of ${limit} bytes`, true);
         else overWire();
         return;
       }
-      chunks.push(chunk);
+      if (!into) chunks.push(chunk);
+      else if (size <= into.length) chunk.copy(into, at);
+      else {
+        // More than declared (Node's parser stops at Content-Length, so only in theory): join instead.
+        const head = Buffer.from(into.subarray(0, at));
+        buffers?.give(into);
+        into = undefined;
+        chunks.push(head, chunk);
+      }
     };
     const finish = () => {
       if (settled) return;
+      let body: Buffer;
+      if (into) body = into.subarray(0, size);
+      else if (chunks.length === 1) body = chunks[0];
+      else if (buffers && size > 0) {
+        body = buffers.take(size);
+        let at = 0;
+        for (const c of chunks) at += c.copy(body, at);
+      } else body = Buffer.concat(chunks, size);
+      into = undefined; // handed over with the body, not given back by stop()
       stop();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      resolve(body);
     };
     const onWire = (chunk: Buffer) => {
       wire += chunk.length;
