@@ -28,10 +28,26 @@ const RETRY_MS = 1000;
 /** How often the path is checked for having been deleted or moved away under the open descriptor. */
 const CHECK_MS = 1000;
 
-interface Pending {
-  data: Buffer;
-  done: (failure: WriteFailure | undefined) => void;
+/** What `appendLines` resolves with: the failure, if any, and the bytes the lines took. */
+export interface LinesWritten {
+  failure: WriteFailure | undefined;
+  bytes: number;
 }
+
+interface Pending {
+  /** Bytes that end with a newline, or lines to which the writer adds one each. */
+  data: Buffer | readonly string[];
+  /** The bytes `data` took, once encoded. */
+  bytes: number;
+  done: (failure: WriteFailure | undefined, bytes: number) => void;
+}
+
+/**
+ * The scratch buffer the lines of one write are encoded into is kept for the next write up to
+ * this size; a larger write gets a buffer of its own, released when it is done.
+ */
+const KEPT_SCRATCH_BYTES = 4 * 1024 * 1024;
+const MIN_SCRATCH_BYTES = 64 * 1024;
 
 /**
  * Appends whole lines to one file through one descriptor, for every exporter that names the file.
@@ -53,6 +69,8 @@ export class JsonLinesWriter {
   #retryAt = 0;
   #queue: Pending[] = [];
   #writing = false;
+  /** Where the lines of a write are encoded: one buffer reused write after write, not one per batch. */
+  #scratch: Buffer | undefined;
   #idle: (() => void)[] = [];
   #housekept = false;
   /** Background gzip and pruning, one after another. */
@@ -71,10 +89,20 @@ export class JsonLinesWriter {
 
   /** Appends whole lines (the text ends with a newline). Resolves with the failure, never rejects. */
   append(data: Buffer): Promise<WriteFailure | undefined> {
-    return new Promise((done) => {
-      this.#queue.push({ data, done });
-      if (!this.#writing) void this.#drain();
-    });
+    return new Promise((done) => this.#push({ data, bytes: data.length, done }));
+  }
+
+  /**
+   * Appends `lines`, a newline after each (none may contain one). They are encoded straight into
+   * the writer's scratch buffer when their write starts: no joined string, no Buffer per batch.
+   */
+  appendLines(lines: readonly string[]): Promise<LinesWritten> {
+    return new Promise((resolve) => this.#push({ data: lines, bytes: 0, done: (failure, bytes) => resolve({ failure, bytes }) }));
+  }
+
+  #push(p: Pending): void {
+    this.#queue.push(p);
+    if (!this.#writing) void this.#drain();
   }
 
   async #drain(): Promise<void> {
@@ -82,14 +110,45 @@ export class JsonLinesWriter {
     while (this.#queue.length > 0) {
       const batch = this.#queue;
       this.#queue = [];
-      const data = batch.length === 1 ? batch[0].data : Buffer.concat(batch.map((p) => p.data));
+      const data = this.#encode(batch);
       const failure = await this.#write(data);
-      for (const p of batch) p.done(failure);
+      for (const p of batch) p.done(failure, p.bytes);
     }
     this.#writing = false;
     const idle = this.#idle;
     this.#idle = [];
     for (const resolve of idle) resolve();
+  }
+
+  /** The batch's bytes, in the scratch buffer (one Buffer given alone is written as it is). */
+  #encode(batch: readonly Pending[]): Buffer {
+    if (batch.length === 1 && Buffer.isBuffer(batch[0].data)) return batch[0].data;
+    // At most 3 bytes of UTF-8 per UTF-16 unit: enough room without measuring every string first
+    // (pages of the buffer that are never written are never touched).
+    let room = 0;
+    for (const p of batch) {
+      if (Buffer.isBuffer(p.data)) room += p.data.length;
+      else for (const line of p.data) room += line.length * 3 + 1;
+    }
+    let buf = this.#scratch;
+    if (!buf || buf.length < room) {
+      let size = MIN_SCRATCH_BYTES;
+      while (size < room) size *= 2;
+      buf = Buffer.allocUnsafeSlow(size);
+      this.#scratch = size <= KEPT_SCRATCH_BYTES ? buf : undefined;
+    }
+    let at = 0;
+    for (const p of batch) {
+      const start = at;
+      if (Buffer.isBuffer(p.data)) at += p.data.copy(buf, at);
+      else
+        for (const line of p.data) {
+          at += buf.write(line, at);
+          buf[at++] = 0x0a;
+        }
+      p.bytes = at - start;
+    }
+    return buf.subarray(0, at);
   }
 
   async #write(data: Buffer): Promise<WriteFailure | undefined> {
@@ -210,6 +269,7 @@ export class JsonLinesWriter {
     await this.flush();
     await this.settled();
     this.#close();
+    this.#scratch = undefined;
   }
 }
 

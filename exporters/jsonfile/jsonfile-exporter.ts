@@ -6,7 +6,7 @@ import type { Counter } from '../../model/telemetry.ts';
 import type { Description, Host } from '../../pipeline/component.ts';
 import { checkWritableFile } from '../../pipeline/start-up.ts';
 import type { JsonLinesWriter } from './json-lines-writer.ts';
-import { otlpJsonLine } from './otlp-json.ts';
+import { otlpJsonRequest } from './otlp-json.ts';
 
 export interface JsonFileExporterOptions {
   id: string;
@@ -61,16 +61,16 @@ export class JsonFileExporter implements LogRecordExporter {
   }
 
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    let text: string;
-    if (this.#o.format === 'otlp_json') text = otlpJsonLine(records);
+    // Lines, not one joined string: the writer encodes them straight into its own reused buffer.
+    let lines: string[];
+    if (this.#o.format === 'otlp_json') lines = [JSON.stringify(otlpJsonRequest(records))];
     else {
-      text = '';
-      for (let i = 0; i < records.length; i++) text += `${eventJsonText(records[i])}\n`;
+      lines = new Array(records.length);
+      for (let i = 0; i < records.length; i++) lines[i] = eventJsonText(records[i]);
     }
-    const data = Buffer.from(text);
-    this.#o.writer.append(data).then((failure) => {
+    this.#o.writer.appendLines(lines).then(({ failure, bytes }) => {
       if (!failure) {
-        this.#bytes.add(data.length);
+        this.#bytes.add(bytes);
         if (this.#failing) {
           this.#failing = undefined;
           diag.info(`unitrack: ${this.#o.id}: writing ${this.#o.writer.path} works again`);

@@ -366,3 +366,26 @@ describe('the jsonfile exporter: failures', () => {
     expect(statSync(path).size).toBeGreaterThan(0);
   });
 });
+
+describe('the JSON lines writer: lines encoded into its own buffer', () => {
+  it('writes lines and buffers queued behind a write in order, counting each one its UTF-8 bytes', async () => {
+    const path = join(tempDir(), 'lines.jsonl');
+    const w = new JsonLinesWriter(path, NO_ROTATION);
+    // The first write is in flight while the next three queue: they go out together, in order.
+    const first = w.appendLines(['{"a":1}', '{"b":"ünïcødé ✓ 😀"}']);
+    const second = w.append(Buffer.from('{"c":3}\n'));
+    const third = w.appendLines(['{"d":"é"}']);
+    const fourth = w.appendLines([]);
+    expect(await first).toEqual({ failure: undefined, bytes: Buffer.byteLength('{"a":1}\n{"b":"ünïcødé ✓ 😀"}\n') });
+    expect(await second).toBeUndefined();
+    expect(await third).toEqual({ failure: undefined, bytes: Buffer.byteLength('{"d":"é"}\n') });
+    expect(await fourth).toEqual({ failure: undefined, bytes: 0 });
+    // A write larger than the buffer kept between writes (4 MiB) gets one of its own.
+    const big = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: 'é'.repeat(1000) }));
+    expect((await w.appendLines(big)).bytes).toBe(Buffer.byteLength(`${big.join('\n')}\n`));
+    expect((await w.appendLines(['{"e":5}'])).bytes).toBe(8);
+    await w.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text).toBe(`{"a":1}\n{"b":"ünïcødé ✓ 😀"}\n{"c":3}\n{"d":"é"}\n${big.join('\n')}\n{"e":5}\n`);
+  });
+});
