@@ -161,8 +161,10 @@ export class ClaimBatcher {
     const sorted = [...claims].sort(([a], [b]) => (a < b ? -1 : 1));
     this.statements++;
     const r = await this.#pool.query<{ fingerprint: string }>(
-      `UPDATE ${G} g SET alerted_threshold = c.t FROM unnest($1::text[], $2::bigint[]) AS c(fp, t)
-        WHERE g.fingerprint = c.fp AND g.alerted_threshold < c.t RETURNING g.fingerprint`,
+      // The rows are locked in key order first, as flushes lock them: a claim and a flush never deadlock.
+      `WITH locked AS MATERIALIZED (SELECT fingerprint FROM ${G} WHERE fingerprint = ANY($1) ORDER BY fingerprint FOR UPDATE)
+       UPDATE ${G} g SET alerted_threshold = c.t FROM unnest($1::text[], $2::bigint[]) AS c(fp, t), locked
+        WHERE g.fingerprint = c.fp AND locked.fingerprint = c.fp AND g.alerted_threshold < c.t RETURNING g.fingerprint`,
       [sorted.map(([fp]) => fp), sorted.map(([, c]) => c.t)],
     );
     const won = new Set(r.rows.map((x) => x.fingerprint));
@@ -174,10 +176,12 @@ export class ClaimBatcher {
     this.statements++;
     const r = await this.#pool.query<{ fingerprint: string }>(
       `WITH c AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS c(fp, from_status, at)),
+       locked AS MATERIALIZED (SELECT fingerprint FROM ${G} WHERE fingerprint = ANY($1) ORDER BY fingerprint FOR UPDATE),
        upd AS (
          UPDATE ${G} g SET status = 'unresolved', status_at = c.at, opened_at = c.at, ignore_count = NULL, ignore_users = NULL,
              ignore_until = NULL, status_version = nextval('${SCHEMA}.status_seq')
-           FROM c WHERE g.fingerprint = c.fp AND g.status = c.from_status RETURNING g.fingerprint, c.at),
+           FROM c, locked WHERE g.fingerprint = c.fp AND locked.fingerprint = c.fp AND g.status = c.from_status
+           RETURNING g.fingerprint, c.at),
        hist AS (INSERT INTO ${SCHEMA}.status_changes (fingerprint, status, at, opened_at)
            SELECT fingerprint, 'unresolved', at, at FROM upd)
        SELECT fingerprint FROM upd`,
