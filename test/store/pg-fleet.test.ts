@@ -76,6 +76,21 @@ describe.skipIf(missing !== undefined)(`group store on PostgreSQL, several insta
     await processor.shutdown();
   });
 
+  it('records come out in the order they came in, whichever of them waited for the database', async () => {
+    const url = await freshDatabase(cluster.url);
+    const a = await start(url, ALERTS);
+    a.processor.onEmit(errorRecord(groupBody(0)));
+    await a.processor.forceFlush();
+    a.out.records.length = 0;
+    // Known, new, known, new, the new one again, known: the new ones wait for their claims.
+    const order = [0, 1, 0, 2, 1, 0].map((g, i) => errorRecord(groupBody(g), { user: `in-order-${i}` }));
+    for (const r of order) a.processor.onEmit(r);
+    expect(a.processor.holds()).toBe(5);
+    await a.processor.forceFlush();
+    expect(a.out.records.map((r) => r.attributes['user.id'])).toEqual(order.map((_, i) => `in-order-${i}`));
+    expect(a.alerts().map((x) => x.alert)).toEqual(['', 'new_group', '', 'new_group', '', '']);
+  });
+
   it('a group first seen on a burst of all instances at once is new once', async () => {
     const url = await freshDatabase(cluster.url);
     const fleet = [await start(url, ALERTS), await start(url, ALERTS), await start(url, ALERTS)];
