@@ -123,31 +123,33 @@ export class JsonLinesWriter {
   /** The batch's bytes, in the scratch buffer (one Buffer given alone is written as it is). */
   #encode(batch: readonly Pending[]): Buffer {
     if (batch.length === 1 && Buffer.isBuffer(batch[0].data)) return batch[0].data;
-    // At most 3 bytes of UTF-8 per UTF-16 unit: enough room without measuring every string first
-    // (pages of the buffer that are never written are never touched).
-    let room = 0;
-    for (const p of batch) {
-      if (Buffer.isBuffer(p.data)) room += p.data.length;
-      else for (const line of p.data) room += line.length * 3 + 1;
-    }
-    let buf = this.#scratch;
-    if (!buf || buf.length < room) {
-      let size = MIN_SCRATCH_BYTES;
-      while (size < room) size *= 2;
-      buf = Buffer.allocUnsafeSlow(size);
-      this.#scratch = size <= KEPT_SCRATCH_BYTES ? buf : undefined;
-    }
+    let buf = this.#scratch ?? Buffer.allocUnsafeSlow(MIN_SCRATCH_BYTES);
     let at = 0;
+    // Room for what comes next, keeping what is written: at most 3 bytes of UTF-8 per UTF-16
+    // unit, so a line is never measured first.
+    const room = (n: number) => {
+      if (at + n <= buf.length) return;
+      let size = buf.length * 2;
+      while (size < at + n) size *= 2;
+      const bigger = Buffer.allocUnsafeSlow(size);
+      buf.copy(bigger, 0, 0, at);
+      buf = bigger;
+    };
     for (const p of batch) {
       const start = at;
-      if (Buffer.isBuffer(p.data)) at += p.data.copy(buf, at);
-      else
+      if (Buffer.isBuffer(p.data)) {
+        room(p.data.length);
+        at += p.data.copy(buf, at);
+      } else
         for (const line of p.data) {
+          room(line.length * 3 + 1);
           at += buf.write(line, at);
           buf[at++] = 0x0a;
         }
       p.bytes = at - start;
     }
+    // Kept for the next write unless this one was unusually large.
+    this.#scratch = buf.length <= KEPT_SCRATCH_BYTES ? buf : undefined;
     return buf.subarray(0, at);
   }
 
