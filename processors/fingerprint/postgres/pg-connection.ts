@@ -2,8 +2,16 @@
  * The PostgreSQL group store's connection: the URL read and checked, named without its password,
  * and a small pool whose errors never crash the process (a lost server is a state, not a throw).
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { StartError } from '../../../pipeline/start-up.ts';
+
+const require = createRequire(import.meta.url);
+
+/** The driver, loaded when a store or stream first connects: a process on SQLite never loads it. */
+export function pgDriver(): typeof pg {
+  return require('pg') as typeof pg;
+}
 
 /** A `postgresql://` or `postgres://` URL with a host, or a clear error naming what is wrong. */
 export function checkStoreUrl(url: string): URL {
@@ -40,7 +48,7 @@ export interface PgConnectionOptions {
 
 /** A pool on the store's database; nothing connects until the first query. */
 export function createPool(o: PgConnectionOptions): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new (pgDriver().Pool)({
     connectionString: o.url,
     max: o.max ?? 4,
     connectionTimeoutMillis: 5000,

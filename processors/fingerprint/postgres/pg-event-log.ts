@@ -5,11 +5,11 @@
  * one), and sends `NOTIFY unitrack_stream` with its commit: every instance's listener wakes and
  * reads what is new. The lock is held for one INSERT, never across a flush.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { EventHead } from '../../../model/event-json.ts';
 import type { LoggedEvent, SharedEventLog } from '../../../model/event-log.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
-import { createPool, redactUrl, withClient } from './pg-connection.ts';
+import { createPool, pgDriver, redactUrl, withClient } from './pg-connection.ts';
 import { SCHEMA, STREAM_LOCK } from './pg-schema.ts';
 
 const CHANNEL = 'unitrack_stream';
@@ -65,7 +65,7 @@ export class PgEventLog implements SharedEventLog {
   /** A connection of its own that LISTENs; when it is lost, another is made (and listeners are woken to catch up). */
   async #listen(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.#url, application_name: 'unitrack stream' });
+    const client = new (pgDriver().Client)({ connectionString: this.#url, application_name: 'unitrack stream' });
     const retry = () => {
       if (this.#listener !== client) return;
       this.#listener = undefined;
