@@ -459,7 +459,7 @@ export class GroupStore implements GroupReader {
           if (first) e.push(fp, FIRST_EVENT_SLOT, 1, first.time, first.isError ? 1 : 0, first.event());
           pending.first = undefined;
           // A group that opened since the last flush has no tag rows yet: its rows are inserted as they are.
-          if (pending.tags) tagRows(fp, pending.tags, first !== undefined ? b.tn : b.tg);
+          if (pending.tags) tagRows(fp, pending.tags, first !== undefined ? b.tn : b.tg, first !== undefined);
           pending.tags = undefined;
           if (pending.count > 0) m.push(pending.minute, fp, pending.count, pending.errors);
           pending.count = 0;
@@ -672,11 +672,12 @@ function countTag(pending: PendingWrites, key: number, value: string, time: numb
 }
 
 /**
- * A group's pending tag counts as rows (fingerprint, key, value, count, first, last). Into `tn` (a
- * group new in this batch) at most MAX_TAG_VALUES values a key go as rows, the rest summed as
- * OTHER_TAG; into `tg` the writer applies the same limit against the rows on disk.
+ * A group's pending tag counts as rows (fingerprint, key, value, count, first, last). For a group
+ * new in this batch (`capped`, into `tn`) at most MAX_TAG_VALUES values a key go as rows, the rest
+ * summed as OTHER_TAG; for one with rows on disk (into `tg`) every value goes, and the writer
+ * applies the limit against those rows (a value it already counts keeps its own row).
  */
-function tagRows(fp: string, runs: (TagRun | undefined)[], out: (string | number)[]): void {
+function tagRows(fp: string, runs: (TagRun | undefined)[], out: (string | number)[], capped: boolean): void {
   for (let k = 0; k < runs.length; k++) {
     const run = runs[k];
     if (!run) continue;
@@ -690,7 +691,7 @@ function tagRows(fp: string, runs: (TagRun | undefined)[], out: (string | number
       const count = data[at];
       const first = data[at + 1];
       const last = data[at + 2];
-      if (values < MAX_TAG_VALUES) {
+      if (!capped || values < MAX_TAG_VALUES) {
         out.push(fp, key, value, count, first, last);
         values++;
       } else if (!other) other = { count, first, last };

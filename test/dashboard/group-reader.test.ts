@@ -48,6 +48,25 @@ describe('the group reader behind the issue page', () => {
     store.close();
   });
 
+  it('a value counted on disk keeps its own row when a later batch brings more than 50 values of its key', async () => {
+    const store = openStore(join(tempDir(), 'groups.db'));
+    // 80 releases, each seen once per batch, over two batches; the second sees them in the other order,
+    // so the values it meets first are the 30 counted under other, and its last ones are counted on disk.
+    for (let batch = 0; batch < 2; batch++) {
+      for (let n = 0; n < 80; n++) {
+        const i = batch === 0 ? n : 79 - n;
+        store.observe(obs('eeee', T0 + batch * 100_000 + n, n, { version: `1.0.${i}` }));
+      }
+      await store.flushAsync();
+    }
+    const release = (await store.tags('eeee'))?.find((t) => t.key === 'release');
+    expect(release?.values).toHaveLength(MAX_TAG_VALUES);
+    expect(release?.values.every((v) => v.count === 2)).toBe(true);
+    expect(release?.other).toBe(2 * (80 - MAX_TAG_VALUES));
+    expect(release?.total).toBe(160);
+    store.close();
+  });
+
   it('a group of few events stores each once', async () => {
     const store = openStore();
     for (let i = 1; i <= 3; i++) store.observe(obs('bbbb', T0 + i, i));
