@@ -172,15 +172,28 @@ export class ProtoReader {
     return decodeUtf8(this.buf, start, end);
   }
 
+  /** The end of the length-delimited field at the position, which moves past its length (no array, unlike `span`). */
+  #fieldEnd(): number {
+    const len = this.varint();
+    const end = this.pos + len;
+    if (end > this.end) throw new ProtoError('length-delimited field runs past its message');
+    return end;
+  }
+
   /** A copy, as a plain Uint8Array: a Buffer (the request body's type) would JSON-serialize as {type, data}. */
   bytes(): Uint8Array {
-    const [start, end] = this.span();
-    return new Uint8Array(this.buf.subarray(start, end));
+    const end = this.#fieldEnd();
+    const out = new Uint8Array(end - this.pos);
+    this.buf.copy(out, 0, this.pos, end);
+    this.pos = end;
+    return out;
   }
 
   hex(): string {
-    const [start, end] = this.span();
-    return this.buf.toString('hex', start, end);
+    const end = this.#fieldEnd();
+    const text = this.buf.toString('hex', this.pos, end);
+    this.pos = end;
+    return text;
   }
 
   skip(wire: number): void {

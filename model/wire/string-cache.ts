@@ -19,7 +19,10 @@ function decodeString(buf: Buffer, start: number, end: number): string {
  */
 const CACHED_MAX_BYTES = 32;
 const CACHE_SLOTS = 4096;
-const cacheBytes: (Uint8Array | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+// The bytes of every slot in one slab (a slot's bytes at slot * CACHED_MAX_BYTES), their lengths
+// apart (0: empty): a miss copies at most 32 bytes into place and allocates only its string.
+const cacheBytes = new Uint8Array(CACHE_SLOTS * CACHED_MAX_BYTES);
+const cacheLengths = new Uint8Array(CACHE_SLOTS);
 const cacheStrings: string[] = new Array(CACHE_SLOTS).fill('');
 
 function cachedString(buf: Buffer, start: number, end: number): string {
@@ -37,11 +40,11 @@ function cachedString(buf: Buffer, start: number, end: number): string {
   h = Math.imul(h ^ buf[start + (len >> 2)], 0x01000193);
   h = Math.imul(h ^ buf[start + (len >> 3)], 0x01000193);
   const slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
-  const bytes = cacheBytes[slot];
-  if (bytes !== undefined && bytes.length === len) {
+  const at = slot * CACHED_MAX_BYTES;
+  if (cacheLengths[slot] === len) {
     let same = true;
     for (let i = 0; i < len; i++) {
-      if (bytes[i] !== buf[start + i]) {
+      if (cacheBytes[at + i] !== buf[start + i]) {
         same = false;
         break;
       }
@@ -49,7 +52,9 @@ function cachedString(buf: Buffer, start: number, end: number): string {
     if (same) return cacheStrings[slot];
   }
   const value = decodeString(buf, start, end);
-  cacheBytes[slot] = new Uint8Array(buf.subarray(start, end)); // a copy: the request's buffer is not kept
+  // A copy: the request's buffer is not kept (it is reused for the next request).
+  for (let i = 0; i < len; i++) cacheBytes[at + i] = buf[start + i];
+  cacheLengths[slot] = len;
   cacheStrings[slot] = value;
   return value;
 }

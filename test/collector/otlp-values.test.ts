@@ -90,3 +90,23 @@ describe('OTLP timestamps', () => {
     }
   });
 });
+
+describe('short strings from the decode cache', () => {
+  it('never answer from a reused request buffer: the cache holds copies, compared byte for byte', async () => {
+    const { decodeUtf8 } = await import('../../model/wire/string-cache.ts');
+    const buf = Buffer.from('user-1234|user-1235');
+    expect(decodeUtf8(buf, 0, 9)).toBe('user-1234');
+    // The same buffer reused for another body: same length, same hash inputs except one byte.
+    buf.write('user-1294', 0);
+    expect(decodeUtf8(buf, 0, 9)).toBe('user-1294');
+    buf.write('user-1234', 0);
+    expect(decodeUtf8(buf, 0, 9)).toBe('user-1234');
+    // Every length up to the cached maximum, and past it, with multibyte text.
+    for (const text of ['é', 'ünïcødé', 'x'.repeat(32), 'y'.repeat(33), '✓'.repeat(10)]) {
+      const b = Buffer.from(`..${text}..`);
+      expect(decodeUtf8(b, 2, b.length - 2)).toBe(text);
+      b.fill(0x41, 2, b.length - 2);
+      expect(decodeUtf8(b, 2, b.length - 2)).toBe('A'.repeat(b.length - 4));
+    }
+  });
+});
