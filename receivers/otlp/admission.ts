@@ -30,10 +30,19 @@ export class Admission {
   readonly counters: Record<Signal, SignalCounters>;
   readonly #sink: IngestSink;
   #stopping = false;
+  /** Body bytes that admitted requests may read and decode at once, across all connections. */
+  readonly #bodyBudget: number;
+  #bodyBytes = 0;
 
-  /** `labels` name the receiver (and the transport, when not HTTP) on every counter. */
-  constructor(sink: IngestSink, telemetry: Telemetry, labels: Labels) {
+  /**
+   * `labels` name the receiver (and the transport, when not HTTP) on every counter. `bodyBudget`:
+   * the body bytes of admitted requests read or decoded at once (a request waits, then is refused,
+   * while others hold it; one alone is always admitted): bodies in memory stay bounded whatever
+   * the number of clients.
+   */
+  constructor(sink: IngestSink, telemetry: Telemetry, labels: Labels, bodyBudget = Number.POSITIVE_INFINITY) {
     this.#sink = sink;
+    this.#bodyBudget = bodyBudget;
     const counters = (signal: Signal): SignalCounters => {
       const l = { ...labels, signal };
       return {
@@ -66,12 +75,29 @@ export class Admission {
    * (as otelcol's blocking receiver does) and only then refuse, before decoding, so a refusal
    * costs the client a round trip and the collector no decoding.
    */
-  async enter(signal: Signal): Promise<Verdict> {
+  async enter(signal: Signal, bodyBytes = 0): Promise<Verdict> {
     if (this.#stopping) return 'stopping';
-    if (!this.#sink.saturated || (await this.#roomWithin(ADMISSION_WAIT_MS))) return 'open';
+    if (this.#room(bodyBytes) || (await this.#roomWithin(ADMISSION_WAIT_MS, bodyBytes))) {
+      this.#bodyBytes += bodyBytes;
+      return 'open';
+    }
     if (this.#stopping) return 'stopping';
     this.counters[signal].throttled.add();
     return 'full';
+  }
+
+  /** Body bytes of admitted requests now read or decoded. */
+  get bodyBytes(): number {
+    return this.#bodyBytes;
+  }
+
+  /** An admitted request's body now counts `bytes` instead of `was` (its real size once read; 0 once decoded). */
+  bodyNow(was: number, bytes: number): void {
+    this.#bodyBytes += bytes - was;
+  }
+
+  #room(bodyBytes: number): boolean {
+    return !this.#sink.saturated && (this.#bodyBytes === 0 || this.#bodyBytes + bodyBytes <= this.#bodyBudget);
   }
 
   /** Hands a decoded batch to the pipeline; false when it had no room after all (counted as refused). */
@@ -87,13 +113,13 @@ export class Admission {
     return true;
   }
 
-  /** Waits up to `ms` for the pipeline to have room again; false if it still has none (or is stopping). */
-  async #roomWithin(ms: number): Promise<boolean> {
+  /** Waits up to `ms` for the pipeline (and the body budget) to have room; false if it still has none (or is stopping). */
+  async #roomWithin(ms: number, bodyBytes: number): Promise<boolean> {
     const end = performance.now() + ms;
     while (performance.now() < end) {
       await sleep(ADMISSION_POLL_MS);
       if (this.#stopping) return false;
-      if (!this.#sink.saturated) return true;
+      if (this.#room(bodyBytes)) return true;
     }
     return false;
   }

@@ -26,6 +26,9 @@ export interface OtlpReceiverOptions {
   retryAfterSeconds: number;
 }
 
+/** What a body of unknown length (chunked, or compressed on the fly) counts against the body budget until it is read. */
+const UNKNOWN_LENGTH_BYTES = 1024 * 1024;
+
 const DECODERS: Record<Signal, Record<Encoding, (b: Uint8Array) => DecodedBatch>> = {
   logs: { proto: decodeLogsProto, json: decodeLogsJson },
   traces: { proto: decodeTracesProto, json: decodeTracesJson },
@@ -43,7 +46,8 @@ export class OtlpReceiver implements Receiver {
     const { id, host } = options;
     this.#options = options;
     this.#host = host;
-    this.#admission = new Admission(sink, host.telemetry, { receiver: id });
+    // Bodies read at once: about one of the largest allowed, so bodies in memory stay within twice that.
+    this.#admission = new Admission(sink, host.telemetry, { receiver: id }, options.maxDecompressedSize);
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error) => {
         host.reportError(id, error);
@@ -129,7 +133,10 @@ export class OtlpReceiver implements Receiver {
       return;
     }
     // Refused before the body is read: it stays in the socket while waiting, so memory stays bounded.
-    const verdict = await this.#admission.enter(signal);
+    // Its bytes count against the body budget from here: as declared, else a guess until it is read.
+    const declared = Number(req.headers['content-length']);
+    let reserved = Number.isFinite(declared) && declared >= 0 ? declared : UNKNOWN_LENGTH_BYTES;
+    const verdict = await this.#admission.enter(signal, reserved);
     if (verdict !== 'open') {
       this.#discard(req, res);
       if (verdict === 'stopping') sendStatus(res, 503, 'the collector is shutting down', encoding, this.#options.retryAfterSeconds);
@@ -144,6 +151,8 @@ export class OtlpReceiver implements Receiver {
         { maxBodyBytes: this.#options.maxRequestBodySize, maxDecompressedBytes: this.#options.maxDecompressedSize },
         this.#bodies,
       );
+      this.#admission.bodyNow(reserved, body.length);
+      reserved = body.length;
       batch = DECODERS[signal][encoding](body);
     } catch (error) {
       counters.malformed.add();
@@ -158,6 +167,7 @@ export class OtlpReceiver implements Receiver {
     } finally {
       // Decoded (or refused): the records hold copies of what they need, so the buffer serves the next request.
       if (body) this.#bodies.give(body);
+      this.#admission.bodyNow(reserved, 0);
     }
     if (!this.#admission.deliver(signal, batch)) {
       sendStatus(res, 429, 'the pipeline is full; retry later', encoding, this.#options.retryAfterSeconds);
