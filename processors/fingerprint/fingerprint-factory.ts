@@ -86,6 +86,12 @@ export const fingerprintConfig = z.strictObject({
       url: z.string().optional(),
       /** How often batched writes happen. */
       flush_interval: duration.prefault('1s'),
+      /**
+       * Where the SQLite file is written: `worker` (a thread owning the write connection), `inline`
+       * (on the pipeline's thread), or `auto`: the collector a worker; embedded, inline until its
+       * batches get slow, then a worker (no thread for an application's usual rate).
+       */
+      writer: z.enum(['auto', 'worker', 'inline']).default('auto'),
     })
     .superRefine((s, ctx) => {
       if (!s.url) return;
@@ -175,7 +181,7 @@ export const fingerprintFactory: ProcessorFactory<typeof fingerprintConfig> = {
     const path = config.store.path ?? join(host.dataDir, 'groups.db');
     // Throws a StartError naming the file when it cannot be opened: the collector does not start.
     // Embedded, the store writes on the application's thread: no worker isolate in its process.
-    const writer = host.mode === 'embedded' ? 'inline' : 'worker';
+    const writer = config.store.writer === 'auto' && host.mode === 'collector' ? 'worker' : config.store.writer;
     const store = acquireGroupStore({ ...groupStoreOptions(config, path), writer });
     if (!host.shared.has(GROUPS)) host.shared.set(GROUPS, store);
     const policy = new AlertPolicy(alertPolicyOptions(config), store.releases);

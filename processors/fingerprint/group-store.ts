@@ -140,11 +140,12 @@ export interface GroupStoreOptions {
   /** Batched writes happen this often. */
   flushIntervalMs: number;
   /**
-   * Where batches are written: `worker`, a thread that owns the write connection (the collector:
-   * commits never stall ingest), or `inline` on this thread (embedded: an application's event
-   * rate is small, and a worker's isolate costs it ~12 MB). Default `worker`.
+   * Where batches are written: `worker`, a thread that owns the write connection (commits never
+   * stall ingest); `inline`, on this thread; `auto`, inline until batches get slow, then a worker
+   * (embedded: an application's usual rate needs no thread, and a worker's isolate costs ~12 MB).
+   * Default `worker`.
    */
-  writer?: 'worker' | 'inline';
+  writer?: 'worker' | 'inline' | 'auto';
 }
 
 type Listener = (fingerprint: string, kind: 'new' | 'update' | 'status') => void;
@@ -207,7 +208,7 @@ export class GroupStore implements GroupReader {
     createSchema(this.#db);
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
     this.#queries = new GroupQueries(this.#db, this.#s.getGroup);
-    this.#writer = new GroupWriterChannel(options.path, this.#db, options.writer === 'inline');
+    this.#writer = new GroupWriterChannel(options.path, this.#db, options.writer ?? 'worker');
     const known = this.#db.prepare(`SELECT version, seq FROM releases ORDER BY seq DESC LIMIT ${MAX_RELEASES}`).all();
     const seen = known.reverse().map((r): ReleaseSeen => ({ version: String(r.version), seq: Number(r.seq) }));
     this.releases = new ReleaseOrder(seen, (version, seq) => this.#pendingReleases.push(version, seq));

@@ -6,9 +6,10 @@ import { diag } from '@opentelemetry/api';
 import { workerStartOptions } from '../../pipeline/worker-options.ts';
 import { applyBatch, CLOSED, COMMITTED, FAILED, prepareWrites, type WriteBatch, type WriteStatements } from './group-writer.ts';
 
-/** Inline batches slower than this, SLOW_BATCHES in a row (or one 5 × SLOW_BATCHES times slower), hand the writes over to a worker. */
+/** Inline batches slower than this, SLOW_BATCHES in a row, or one slower than VERY_SLOW_BATCH_MS, hand the writes over to a worker. */
 const INLINE_BUDGET_MS = 10;
 const SLOW_BATCHES = 3;
+const VERY_SLOW_BATCH_MS = 150;
 
 /**
  * The group store's side of its writer (group-writer.ts): posts each batch to the worker that owns
@@ -35,16 +36,16 @@ export class GroupWriterChannel {
   #asyncWaits = 0;
 
   /**
-   * `db` is the store's connection, with the schema created: `:memory:` and `inline` batches are
-   * applied on it. `inline` writes a file on this thread while each batch takes at most
-   * `inlineBudgetMs`; after a slower one, a worker takes the batches over (an application's
-   * usual rate costs no thread; a burst of new groups does not stall its event loop).
+   * `db` is the store's connection, with the schema created: `:memory:`, `inline` and `auto`
+   * batches are applied on it. `auto` writes on this thread while batches stay within
+   * `inlineBudgetMs`; once they do not, a worker takes them over (an application's usual rate
+   * costs no thread; a burst of new groups does not stall its event loop).
    */
-  constructor(path: string, db: DatabaseSync, inline = false, inlineBudgetMs = INLINE_BUDGET_MS) {
+  constructor(path: string, db: DatabaseSync, mode: 'worker' | 'inline' | 'auto' = 'worker', inlineBudgetMs = INLINE_BUDGET_MS) {
     this.#path = path;
     this.#db = db;
-    this.#inThread = inline || path === ':memory:';
-    this.#inlineBudgetMs = path === ':memory:' ? Number.POSITIVE_INFINITY : inlineBudgetMs;
+    this.#inThread = mode !== 'worker' || path === ':memory:';
+    this.#inlineBudgetMs = path === ':memory:' || mode === 'inline' ? Number.POSITIVE_INFINITY : inlineBudgetMs;
     // The worker starts with the first batch it is given: a store that has not flushed yet costs no thread.
     if (this.#inThread) this.#writes = prepareWrites(db);
   }
@@ -79,7 +80,7 @@ export class GroupWriterChannel {
     applyBatch(this.#db, this.#writes as WriteStatements, b);
     const took = performance.now() - started;
     this.#slowBatches = took > this.#inlineBudgetMs ? this.#slowBatches + 1 : 0;
-    if (this.#slowBatches >= SLOW_BATCHES || took > SLOW_BATCHES * 5 * this.#inlineBudgetMs) {
+    if (this.#slowBatches >= SLOW_BATCHES || took > Math.max(VERY_SLOW_BATCH_MS, this.#inlineBudgetMs)) {
       // Committed here; the next batches go to a worker.
       this.#inThread = false;
       diag.debug(`unitrack: the group store's writes to ${this.#path} move to a worker thread (a batch took ${took.toFixed(0)} ms)`);

@@ -1,0 +1,53 @@
+// Where the group store's batches are written: a worker, this thread, or this thread until batches get slow.
+
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { createSchema } from '../../processors/fingerprint/group-schema.ts';
+import { CONNECTION_PRAGMAS, type WriteBatch } from '../../processors/fingerprint/group-writer.ts';
+import { GroupWriterChannel } from '../../processors/fingerprint/group-writer-channel.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const empty = (): WriteBatch => ({ g: [], e: [], m: [], t: [], u: [], s: [], r: [], tg: [], tn: [], al: [] });
+
+function open(): { db: DatabaseSync; path: string } {
+  const path = join(tempDir(), 'groups.db');
+  const db = new DatabaseSync(path);
+  db.exec(CONNECTION_PRAGMAS);
+  createSchema(db);
+  return { db, path };
+}
+
+describe('the group store’s writer', () => {
+  it('auto: writes on this thread, and hands over to a worker after 3 batches in a row over its budget', async () => {
+    const { db, path } = open();
+    // A budget of 0 ms: every batch is over it.
+    const channel = new GroupWriterChannel(path, db, 'auto', 0);
+    channel.post(empty());
+    channel.post(empty());
+    expect(channel.inThread).toBe(true);
+    expect(channel.posted).toBe(0);
+    channel.post(empty());
+    expect(channel.inThread).toBe(false);
+    channel.post(empty());
+    expect(channel.posted).toBe(1);
+    await channel.settle();
+    channel.wait();
+    expect(channel.committed).toBe(1);
+    channel.close();
+    db.close();
+  });
+
+  it('auto within its budget, and inline, never start a thread', () => {
+    const { db, path } = open();
+    const auto = new GroupWriterChannel(path, db, 'auto', 60_000);
+    const inline = new GroupWriterChannel(path, db, 'inline', 0);
+    for (let i = 0; i < 5; i++) {
+      auto.post(empty());
+      inline.post(empty());
+    }
+    expect([auto.inThread, inline.inThread]).toEqual([true, true]);
+    expect([auto.posted, inline.posted]).toEqual([0, 0]);
+    db.close();
+  });
+});
