@@ -1,6 +1,6 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { BatchLogRecordProcessor, LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import type { ServiceOptions } from '../../pipeline/service.ts';
 import { gatedCollector as sharedGatedCollector } from './gated-collector.ts';
