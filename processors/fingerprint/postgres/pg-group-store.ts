@@ -96,6 +96,8 @@ export class PgGroupStore implements GroupReader, FleetStore {
   #timer: NodeJS.Timeout | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #started: Promise<void> | undefined;
+  /** Whether a start has ever reached the database. */
+  #reached = false;
   #closed = false;
   /** Whether the last flush or claim reached the database. */
   #up = true;
@@ -160,6 +162,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
 
   async #start(): Promise<void> {
     await checkReachable(this.pool, this.#o.url);
+    this.#reached = true;
     await migrate(this.pool);
     const releases = await this.pool.query<{ version: string }>(`SELECT version FROM ${SCHEMA}.releases ORDER BY seq`);
     this.#loadingReleases = true;
@@ -504,7 +507,8 @@ export class PgGroupStore implements GroupReader, FleetStore {
   }
 
   #markDown(error?: unknown): void {
-    if (this.#up && error !== undefined)
+    // Before a first start, the start's own failure names the database (the collector exits, embedded it is reported once).
+    if (this.#up && this.#reached && error !== undefined)
       diag.warn(`unitrack: the group store ${this.where} cannot be reached (${message(error)}); counts wait in a bounded batch`);
     this.#up = false;
   }
