@@ -128,6 +128,10 @@ function ingestRow(transport: Transport): Row {
         text: 'unitrack matches otelcol per core (same shape, records per CPU-second)',
         check: (m) => m['unitrack-batch'] && m.otelcol && m['unitrack-batch'].records_per_cpu_s >= m.otelcol.records_per_cpu_s,
       },
+      {
+        text: 'unitrack’s RSS under load at most 1.5× otelcol’s (default processors)',
+        check: (m) => m.unitrack && m.otelcol && m.unitrack.rss_mb <= 1.5 * m.otelcol.rss_mb,
+      },
     ],
     note:
       transport === 'http'
