@@ -93,8 +93,3 @@ export function otlpJsonRequest(records: readonly ReadableLogRecord[]): JsonValu
   }
   return { resourceLogs };
 }
-
-/** One request as one line, newline included. */
-export function otlpJsonLine(records: readonly ReadableLogRecord[]): string {
-  return `${JSON.stringify(otlpJsonRequest(records))}\n`;
-}
