@@ -21,6 +21,7 @@ import type {
 } from '../../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
 import { MAX_ALERTS, MINUTE, OTHER_TAG } from '../group-schema.ts';
+import { bucketed } from '../trend-buckets.ts';
 import type { GroupRow } from './pg-group-row.ts';
 import { SCHEMA } from './pg-schema.ts';
 
@@ -302,24 +303,4 @@ export class PgQueries {
       trend,
     };
   }
-}
-
-/** Per-minute counts from `fromMinute` to `nowMinute` in at most 60 buckets of whole minutes, oldest first. */
-function bucketed(rows: { minute: string; events: string; errors: string }[], fromMinute: number, nowMinute: number): TrendPoint[] {
-  const minutes = nowMinute - fromMinute + 1;
-  const bucket = Math.max(1, Math.ceil(minutes / 60));
-  const buckets = Math.ceil(minutes / bucket);
-  const trend = Array.from({ length: buckets }, (_, i) => ({
-    time: new Date((fromMinute + i * bucket) * MINUTE).toISOString(),
-    events: 0,
-    errors: 0,
-  }));
-  for (const s of rows) {
-    const i = Math.floor((Number(s.minute) - fromMinute) / bucket);
-    if (i >= 0 && i < buckets) {
-      trend[i].events += Number(s.events);
-      trend[i].errors += Number(s.errors);
-    }
-  }
-  return trend;
 }
