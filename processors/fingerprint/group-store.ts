@@ -231,23 +231,7 @@ export class GroupStore implements GroupReader {
     let group = this.#lookup(o.fingerprint);
     const isNew = !group;
     if (!group) {
-      group = {
-        fingerprint: o.fingerprint,
-        title: o.title,
-        type: o.type,
-        message: o.message,
-        component: o.component,
-        category: o.category,
-        severity: o.severity,
-        count: 0,
-        firstSeen: o.time,
-        lastSeen: o.time,
-        status: 'unresolved',
-        statusAt: o.time,
-        openedAt: o.time,
-        users: new UserCounter(),
-        alert: newAlertState(),
-      };
+      group = newGroup(o);
       // No status_changes row for the opening 'unresolved': it says nothing the group row's
       // first_seen does not, and get() puts it back at the head of the history.
     }
@@ -619,6 +603,27 @@ export class GroupStore implements GroupReader {
       this.#db.close();
     }
   }
+}
+
+/** A group as its first observation opens it, before that observation is counted (every store's). */
+export function newGroup(o: Observation): Group {
+  return {
+    fingerprint: o.fingerprint,
+    title: o.title,
+    type: o.type,
+    message: o.message,
+    component: o.component,
+    category: o.category,
+    severity: o.severity,
+    count: 0,
+    firstSeen: o.time,
+    lastSeen: o.time,
+    status: 'unresolved',
+    statusAt: o.time,
+    openedAt: o.time,
+    users: new UserCounter(),
+    alert: newAlertState(),
+  };
 }
 
 function rowToGroup(r: Record<string, unknown>): Group {

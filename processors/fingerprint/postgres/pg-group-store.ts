@@ -36,7 +36,7 @@ import { SEVERITIES } from '../../../model/severity.ts';
 import type { Counter, Telemetry } from '../../../model/telemetry.ts';
 import { newAlertState } from '../alert-state.ts';
 import { MINUTE, OTHER_TAG, RECENT_EVENTS } from '../group-schema.ts';
-import type { Group, Observation } from '../group-store.ts';
+import { type Group, newGroup, type Observation } from '../group-store.ts';
 import type { FleetStore } from '../processor-store.ts';
 import { ReleaseOrder } from '../release-order.ts';
 import { addToRegisters, USER_REGISTERS, UserCounter } from '../user-counter.ts';
@@ -690,21 +690,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
 /** A group held here only (not loaded: the database could not be reached, or the hold was full): never new. */
 function localGroup(o: Observation): FleetGroup {
   return {
-    fingerprint: o.fingerprint,
-    title: o.title,
-    type: o.type,
-    message: o.message,
-    component: o.component,
-    category: o.category,
-    severity: o.severity,
-    count: 0,
-    firstSeen: o.time,
-    lastSeen: o.time,
-    status: 'unresolved',
-    statusAt: o.time,
-    openedAt: o.time,
-    users: new UserCounter(),
-    alert: newAlertState(),
+    ...newGroup(o),
     alertedThreshold: 0,
     createdHere: false,
     statusVersion: 0,
