@@ -236,14 +236,10 @@ export class GroupStore implements GroupReader {
       // first_seen does not, and get() puts it back at the head of the history.
     }
     this.#touch(group);
-    group.count++;
+    countObservation(group, o);
     this.totalEvents++;
-    if (o.time > group.lastSeen) group.lastSeen = o.time;
-    if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(group.severity)) group.severity = o.severity;
-    if (o.version) group.lastVersion = o.version;
-    if (o.user) group.users.add(o.user);
     this.#dirty.add(group.fingerprint);
-    const escalated = group.ignoreUntil !== undefined && group.status === 'ignored' && reached(group, group.ignoreUntil, o.time);
+    const escalated = ignoreReached(group, o.time);
     if (escalated) {
       // Off the processing path's waits: the status change goes with the next batch.
       group.ignoreUntil = undefined;
@@ -605,6 +601,26 @@ export class GroupStore implements GroupReader {
   }
 }
 
+/** Counts one observation into its group (every store's): count, last seen, highest severity, last release, users. */
+export function countObservation(group: Group, o: Observation): void {
+  group.count++;
+  if (o.time > group.lastSeen) group.lastSeen = o.time;
+  if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(group.severity)) group.severity = o.severity;
+  if (o.version) group.lastVersion = o.version;
+  if (o.user) group.users.add(o.user);
+}
+
+/** Whether an ignored group's condition holds once it has counted an event of `time`: the first target reached ends it. */
+export function ignoreReached(group: Group, time: number): boolean {
+  const t = group.ignoreUntil;
+  if (t === undefined || group.status !== 'ignored') return false;
+  return (
+    (t.count !== undefined && group.count >= t.count) ||
+    (t.users !== undefined && group.users.count >= t.users) ||
+    (t.time !== undefined && time >= t.time)
+  );
+}
+
 /** A group as its first observation opens it, before that observation is counted (every store's). */
 export function newGroup(o: Observation): Group {
   return {
@@ -709,13 +725,4 @@ function tagRows(fp: string, runs: (TagRun | undefined)[], out: (string | number
     }
     if (other) out.push(fp, key, OTHER_TAG, other.count, other.first, other.last);
   }
-}
-
-/** Whether an ignored group's condition holds once it has counted an event of `time`: the first target reached ends it. */
-function reached(group: Group, t: IgnoreTargets, time: number): boolean {
-  return (
-    (t.count !== undefined && group.count >= t.count) ||
-    (t.users !== undefined && group.users.count >= t.users) ||
-    (t.time !== undefined && time >= t.time)
-  );
 }

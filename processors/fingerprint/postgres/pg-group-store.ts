@@ -34,12 +34,11 @@ import type {
 import { GROUP_TAG_KEYS } from '../../../model/groups.ts';
 import { SEVERITIES } from '../../../model/severity.ts';
 import type { Counter, Telemetry } from '../../../model/telemetry.ts';
-import { newAlertState } from '../alert-state.ts';
 import { MINUTE, OTHER_TAG, RECENT_EVENTS } from '../group-schema.ts';
-import { type Group, newGroup, type Observation } from '../group-store.ts';
+import { countObservation, type Group, ignoreReached, newGroup, type Observation } from '../group-store.ts';
 import type { FleetStore } from '../processor-store.ts';
 import { ReleaseOrder } from '../release-order.ts';
-import { addToRegisters, USER_REGISTERS, UserCounter } from '../user-counter.ts';
+import { addToRegisters, USER_REGISTERS } from '../user-counter.ts';
 import { ClaimBatcher } from './pg-claims.ts';
 import { checkReachable, createPool, redactUrl, withClient } from './pg-connection.ts';
 import { PgEventLog } from './pg-event-log.ts';
@@ -291,19 +290,9 @@ export class PgGroupStore implements GroupReader, FleetStore {
     }
     const isNew = g.createdHere;
     g.createdHere = false;
-    g.count++;
+    countObservation(g, o);
     this.totalEvents++;
-    if (o.time > g.lastSeen) g.lastSeen = o.time;
-    if (SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(g.severity)) g.severity = o.severity;
-    if (o.version) g.lastVersion = o.version;
-    if (o.user) g.users.add(o.user);
-    const t = g.ignoreUntil;
-    const escalated =
-      t !== undefined &&
-      g.status === 'ignored' &&
-      ((t.count !== undefined && g.count >= t.count) ||
-        (t.users !== undefined && g.users.count >= t.users) ||
-        (t.time !== undefined && o.time >= t.time));
+    const escalated = ignoreReached(g, o.time);
     if (escalated) {
       g.ignoreUntil = undefined;
       g.status = 'unresolved';
