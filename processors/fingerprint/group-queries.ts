@@ -11,11 +11,11 @@ import type {
   GroupStatus,
   GroupSummary,
   GroupTag,
-  GroupTagKey,
   TrendPoint,
 } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { ignoreTargets, MAX_ALERTS, MINUTE, OTHER_TAG } from './group-schema.ts';
+import { groupTags, type TagRow } from './tag-rows.ts';
 import { bucketed } from './trend-buckets.ts';
 
 /** A severity's rank in SQL (the groups row keeps the name). */
@@ -156,23 +156,8 @@ export class GroupQueries {
     if (!this.#getGroup.get(fingerprint)) return undefined;
     const rows = this.#db
       .prepare('SELECT key, value, count, first_seen, last_seen FROM group_tags WHERE fingerprint = ? ORDER BY key, count DESC, value')
-      .all(fingerprint) as { key: GroupTagKey; value: string; count: number; first_seen: number; last_seen: number }[];
-    const tags = new Map<GroupTagKey, GroupTag>();
-    for (const r of rows) {
-      let tag = tags.get(r.key);
-      if (!tag) tags.set(r.key, (tag = { key: r.key, total: 0, values: [], other: 0 }));
-      const n = Number(r.count);
-      tag.total += n;
-      if (r.value === OTHER_TAG) tag.other += n;
-      else
-        tag.values.push({
-          value: r.value,
-          count: n,
-          first_seen: new Date(Number(r.first_seen)).toISOString(),
-          last_seen: new Date(Number(r.last_seen)).toISOString(),
-        });
-    }
-    return [...tags.values()];
+      .all(fingerprint) as unknown as TagRow[];
+    return groupTags(rows);
   }
 
   series(fingerprint: string, rangeMs: number, now: number): TrendPoint[] {

@@ -21,6 +21,7 @@ import type {
 } from '../../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../../model/severity.ts';
 import { MAX_ALERTS, MINUTE, OTHER_TAG } from '../group-schema.ts';
+import { groupTags } from '../tag-rows.ts';
 import { bucketed } from '../trend-buckets.ts';
 import type { GroupRow } from './pg-group-row.ts';
 import { SCHEMA } from './pg-schema.ts';
@@ -153,22 +154,7 @@ export class PgQueries {
       `SELECT key, value, count, first_seen, last_seen FROM ${SCHEMA}.group_tags WHERE fingerprint = $1 ORDER BY key, count DESC, value`,
       [fingerprint],
     );
-    const tags = new Map<GroupTagKey, GroupTag>();
-    for (const x of r.rows) {
-      let tag = tags.get(x.key);
-      if (!tag) tags.set(x.key, (tag = { key: x.key, total: 0, values: [], other: 0 }));
-      const n = Number(x.count);
-      tag.total += n;
-      if (x.value === OTHER_TAG) tag.other += n;
-      else
-        tag.values.push({
-          value: x.value,
-          count: n,
-          first_seen: new Date(Number(x.first_seen)).toISOString(),
-          last_seen: new Date(Number(x.last_seen)).toISOString(),
-        });
-    }
-    return [...tags.values()];
+    return groupTags(r.rows);
   }
 
   async series(fingerprint: string, rangeMs: number, now: number): Promise<TrendPoint[]> {

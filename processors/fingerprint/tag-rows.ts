@@ -1,0 +1,31 @@
+import type { GroupTag, GroupTagKey } from '../../model/groups.ts';
+import { OTHER_TAG } from './group-schema.ts';
+
+/** A group_tags row as a store reads it (PostgreSQL's bigint columns arrive as strings). */
+export interface TagRow {
+  key: GroupTagKey;
+  value: string;
+  count: number | string;
+  first_seen: number | string;
+  last_seen: number | string;
+}
+
+/** A group's tag rows (ordered by key, then count) as the issue page shows them: per key, its values, the rest under other. */
+export function groupTags(rows: readonly TagRow[]): GroupTag[] {
+  const tags = new Map<GroupTagKey, GroupTag>();
+  for (const r of rows) {
+    let tag = tags.get(r.key);
+    if (!tag) tags.set(r.key, (tag = { key: r.key, total: 0, values: [], other: 0 }));
+    const n = Number(r.count);
+    tag.total += n;
+    if (r.value === OTHER_TAG) tag.other += n;
+    else
+      tag.values.push({
+        value: r.value,
+        count: n,
+        first_seen: new Date(Number(r.first_seen)).toISOString(),
+        last_seen: new Date(Number(r.last_seen)).toISOString(),
+      });
+  }
+  return [...tags.values()];
+}
