@@ -434,10 +434,12 @@ export class GroupStore implements GroupReader {
         const pending = grp.pending;
         if (pending) {
           // A ring of RECENT_EVENTS slots per group, the slot chosen by the event's number in its group: overwritten in place, never trimmed.
-          if (pending.events) for (const ev of pending.events) e.push(fp, slotOf(ev.seq), ev.seq, ev.time, ev.isError ? 1 : 0, ev.event());
+          const events = pending.events;
+          if (events) for (const ev of events) e.push(fp, slotOf(ev.seq), ev.seq, ev.time, ev.isError ? 1 : 0, ev.event());
           pending.events = undefined;
           const first = pending.first;
-          if (first) e.push(fp, FIRST_EVENT_SLOT, 1, first.time, first.isError ? 1 : 0, first.event());
+          // While the ring holds event 1 it is the first event too: the writer copies it to its own slot when the ring overwrites it.
+          if (first && events?.[0].seq !== 1) e.push(fp, FIRST_EVENT_SLOT, 1, first.time, first.isError ? 1 : 0, first.event());
           pending.first = undefined;
           // A group that opened since the last flush has no tag rows yet: its rows are inserted as they are.
           if (pending.tags) tagRows(fp, pending.tags, first !== undefined ? b.tn : b.tg, first !== undefined);

@@ -7,7 +7,7 @@
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { MAX_TAG_VALUES, OTHER_TAG } from './group-schema.ts';
+import { FIRST_EVENT_SLOT, MAX_TAG_VALUES, OTHER_TAG } from './group-schema.ts';
 
 /** Rows flattened into arrays of primitives (cheap to post): `g` 20 values a group, `e` 6 an event, `m` 4, `t` 3, `u` 2, `s` 4. */
 export interface WriteBatch {
@@ -42,7 +42,7 @@ export const CONNECTION_PRAGMAS = `
   PRAGMA cache_size = -16384;`;
 
 export type WriteStatements = Record<
-  'group' | 'event' | 'minute' | 'total' | 'user' | 'status' | 'release' | 'tagAdd' | 'tagValues' | 'tagInsert' | 'tagOther' | 'alert',
+  'group' | 'keepFirst' | 'event' | 'minute' | 'total' | 'user' | 'status' | 'release' | 'tagAdd' | 'tagValues' | 'tagInsert' | 'tagOther' | 'alert',
   StatementSync
 >;
 
@@ -56,6 +56,9 @@ export function prepareWrites(db: DatabaseSync): WriteStatements {
         opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
         users=excluded.users, user_count=excluded.user_count, ignore_count=excluded.ignore_count,
         ignore_users=excluded.ignore_users, ignore_until=excluded.ignore_until`),
+    keepFirst: p(
+      `INSERT OR IGNORE INTO events SELECT fingerprint, ${FIRST_EVENT_SLOT}, seq, time, is_error, json FROM events WHERE fingerprint = ? AND slot = 0 AND seq = 1`,
+    ),
     event: p(
       'INSERT INTO events VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, slot) DO UPDATE SET seq=excluded.seq, time=excluded.time, is_error=excluded.is_error, json=excluded.json',
     ),
@@ -108,7 +111,11 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
         g[i + 18],
         g[i + 19],
       );
-    for (let i = 0; i < e.length; i += 6) s.event.run(e[i], e[i + 1], e[i + 2], e[i + 3], e[i + 4], e[i + 5]);
+    for (let i = 0; i < e.length; i += 6) {
+      // The ring's slot 0 holds event 1 until event 11: the first event moves to its own slot before it is overwritten.
+      if (e[i + 1] === 0 && (e[i + 2] as number) > 1) s.keepFirst.run(e[i]);
+      s.event.run(e[i], e[i + 1], e[i + 2], e[i + 3], e[i + 4], e[i + 5]);
+    }
     for (let i = 0; i < m.length; i += 4) s.minute.run(m[i], m[i + 1], m[i + 2], m[i + 3]);
     for (let i = 0; i < t.length; i += 3) s.total.run(t[i], t[i + 1], t[i + 2]);
     for (let i = 0; i < u.length; i += 2) s.user.run(u[i], u[i + 1]);

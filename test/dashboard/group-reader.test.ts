@@ -67,6 +67,20 @@ describe('the group reader behind the issue page', () => {
     store.close();
   });
 
+  it('keeps the first event when a later batch overwrites the ring slot that held it', async () => {
+    const store = openStore(join(tempDir(), 'groups.db'));
+    let n = 0;
+    for (const size of [4, 3, 5, 9]) {
+      for (let i = 0; i < size; i++) store.observe(obs('cccc', T0 + ++n, n));
+      await store.flushAsync();
+    }
+    const oldest = await store.event('cccc', 'oldest');
+    expect(oldest).toMatchObject({ seq: 1, next: 12, latest: 21, stored: 11 });
+    expect(oldest?.event.message).toBe('event 1');
+    expect((await store.get('cccc'))?.events.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `event ${21 - i}`));
+    store.close();
+  });
+
   it('a group of few events stores each once', async () => {
     const store = openStore();
     for (let i = 1; i <= 3; i++) store.observe(obs('bbbb', T0 + i, i));
