@@ -10,6 +10,8 @@ import { applyBatch, CLOSED, COMMITTED, FAILED, prepareWrites, type WriteBatch, 
 const INLINE_BUDGET_MS = 10;
 const SLOW_BATCHES = 3;
 const VERY_SLOW_BATCH_MS = 150;
+/** Batches posted to the worker and not yet finished, at most: past it, post() waits for the oldest (the writer's queue is bounded). */
+export const MAX_IN_FLIGHT = 4;
 
 /**
  * The group store's side of its writer (group-writer.ts): posts each batch to the worker that owns
@@ -72,6 +74,14 @@ export class GroupWriterChannel {
   post(b: WriteBatch): void {
     if (!this.#inThread) {
       this.#worker ??= this.#startWorker();
+      // Groups opening faster than SQLite takes them: the thread waits rather than queueing without bound.
+      // (A worker that stopped answering is reported by wait(); its batches are not held up here for more than 30 s.)
+      const state = this.#state;
+      const deadline = Date.now() + 30_000;
+      for (let done = Atomics.load(state, COMMITTED); this.#posted - done >= MAX_IN_FLIGHT; done = Atomics.load(state, COMMITTED)) {
+        if (this.#workerError || Date.now() > deadline) break;
+        Atomics.wait(state, COMMITTED, done, 1000);
+      }
       this.#worker.postMessage(b);
       this.#posted++;
       return;

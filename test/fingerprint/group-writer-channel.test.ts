@@ -2,10 +2,11 @@
 
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createSchema } from '../../processors/fingerprint/group-schema.ts';
 import { CONNECTION_PRAGMAS, type WriteBatch } from '../../processors/fingerprint/group-writer.ts';
-import { GroupWriterChannel } from '../../processors/fingerprint/group-writer-channel.ts';
+import { GroupWriterChannel, MAX_IN_FLIGHT } from '../../processors/fingerprint/group-writer-channel.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const empty = (): WriteBatch => ({ g: [], e: [], m: [], t: [], u: [], s: [], r: [], tg: [], tn: [], al: [] });
@@ -48,6 +49,29 @@ describe('the group store’s writer', () => {
     }
     expect([auto.inThread, inline.inThread]).toEqual([true, true]);
     expect([auto.posted, inline.posted]).toEqual([0, 0]);
+    db.close();
+  });
+
+  it('holds at most MAX_IN_FLIGHT batches for a worker that is behind: the next post waits for the oldest', async () => {
+    const { db, path } = open();
+    // Another connection holds the write lock for 400 ms, so the worker's first batch waits for it.
+    const locker = new Worker(
+      `const { DatabaseSync } = require('node:sqlite'); const { parentPort, workerData } = require('node:worker_threads');
+       const db = new DatabaseSync(workerData); db.exec('BEGIN IMMEDIATE'); parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400); db.exec('COMMIT'); db.close();`,
+      { eval: true, workerData: path },
+    );
+    await new Promise((resolve) => locker.once('message', resolve));
+    const channel = new GroupWriterChannel(path, db, 'worker');
+    for (let i = 0; i < MAX_IN_FLIGHT; i++) channel.post(empty());
+    expect(channel.posted - channel.committed).toBe(MAX_IN_FLIGHT);
+    channel.post(empty());
+    expect(channel.posted).toBe(MAX_IN_FLIGHT + 1);
+    expect(channel.posted - channel.committed).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    await channel.settle();
+    channel.wait();
+    channel.close();
+    await locker.terminate();
     db.close();
   });
 });
