@@ -70,7 +70,7 @@ export class RedactionProcessor implements LogRecordProcessor {
       if (out !== value) record.setAttribute(key, out);
     }
     if (record.body !== undefined && record.body !== null) {
-      const body = this.#walk(record.body, 0);
+      const body = typeof record.body === 'string' ? this.#scanner.scan(record.body, false) : this.#walk(record.body, 0);
       if (body !== record.body) record.setBody(body);
     }
     if (this.#hits > 0) this.#records.add();

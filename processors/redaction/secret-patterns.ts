@@ -158,10 +158,14 @@ export class SecretScanner {
       );
   }
 
-  /** The text with secrets masked; the same string when there were none. */
-  scan(text: string): string {
+  /**
+   * The text with secrets masked; the same string when there were none. `remember`: whether a
+   * clean text is worth caching (attribute values repeat; a message body seldom does, and a
+   * lookup and insert for each would cost more than the scan they save).
+   */
+  scan(text: string, remember = true): string {
     if (text.length < 5) return text;
-    const short = text.length <= CLEAN_MAX_LENGTH;
+    const short = remember && text.length <= CLEAN_MAX_LENGTH;
     if (short && this.#clean.has(text)) return text;
     if (!TRIGGER.test(text) && !(this.#emails && text.includes('@'))) {
       if (short) this.#remember(text);
