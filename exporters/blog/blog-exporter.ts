@@ -117,27 +117,31 @@ export class BlogExporter implements LogRecordExporter {
   /** New lines go to the end of the file in one write; a day without a file yet is written whole. */
   #append(d: BlogDay): void {
     const file = this.#file(d.date);
-    if (!existsSync(file)) {
+    if (d.rewriteNext || !existsSync(file)) {
       this.#rewrite(d);
       return;
     }
-    const text = d.takeUnwritten();
+    const text = d.unwritten();
     if (!text) return;
     try {
       appendFileSync(file, text);
+      d.appended();
       this.#appends.add();
     } catch (error) {
-      // The lines stay in memory; the next rewrite puts them in.
+      // The lines stay in memory; the next write rewrites the file, past whatever part got in.
       d.stale = true;
+      d.rewriteNext = true;
       throw error;
     }
   }
 
   #rewrite(d: BlogDay): void {
     const file = this.#file(d.date);
-    writeFileSync(`${file}.tmp`, d.render());
+    // The lines already written are read back from the file: memory holds only what changed.
+    writeFileSync(`${file}.tmp`, d.render(existsSync(file) ? readFileSync(file, 'utf8') : ''));
     renameSync(`${file}.tmp`, file);
     d.rendered();
+    d.rewriteNext = false;
     this.#rewrites.add();
     this.#lastRewrite = Date.now();
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
@@ -126,5 +126,62 @@ describe('the blog exporter', () => {
     expect(text.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(3);
     expect(telemetry.value('unitrack_blog_rewrites_total', { exporter: 'blog' })).toBe(2);
     await blog.shutdown();
+  });
+
+  it('reads the lines already written back from the file to update counts, so a count is replaced, not appended to', async () => {
+    const dir = tempDir();
+    const blog = new BlogExporter({ directory: dir, collapseWindowMs: 5 * 60_000 });
+    const file = join(dir, '2026-11-22.md');
+    await exportAll(blog, [rec(0, 'one', { 'unitrack.fingerprint': 'f1' }), rec(1000, 'one', { 'unitrack.fingerprint': 'f1' })]);
+    await exportAll(blog, [rec(2000, 'two', { 'unitrack.fingerprint': 'f2' })]);
+    await blog.forceFlush();
+    expect(readFileSync(file, 'utf8')).toContain('— one · trace 4bf92f35 · repeated 2× until 18:03:13\n');
+    await exportAll(blog, [rec(3000, 'one', { 'unitrack.fingerprint': 'f1' }), rec(4000, 'two', { 'unitrack.fingerprint': 'f2' })]);
+    await blog.forceFlush();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines.filter((l) => l.startsWith('- '))).toEqual([
+      '- 18:03:12 **HIGH** mcp_server_failed — one · trace 4bf92f35 · repeated 3× until 18:03:15',
+      '- 18:03:14 **HIGH** mcp_server_failed — two · trace 4bf92f35 · repeated 2× until 18:03:16',
+    ]);
+    expect(lines).toContain('<!-- summary --> **5 events** (high 5) · **0 new groups**');
+    await blog.shutdown();
+  });
+
+  it('starts a day file again with what is new when it was removed, repeat counts on their own lines', async () => {
+    const dir = tempDir();
+    const blog = new BlogExporter({ directory: dir, collapseWindowMs: 5 * 60_000 });
+    const file = join(dir, '2026-11-22.md');
+    await exportAll(blog, [rec(0, 'one', { 'unitrack.fingerprint': 'f1' }), rec(1000, 'two', { 'unitrack.fingerprint': 'f2' })]);
+    rmSync(file);
+    await exportAll(blog, [
+      rec(2000, 'one', { 'unitrack.fingerprint': 'f1' }),
+      rec(3000, 'three', { 'unitrack.fingerprint': 'f3' }),
+      rec(4000, 'three', { 'unitrack.fingerprint': 'f3' }),
+    ]);
+    await exportAll(blog, [rec(5000, 'four', { 'unitrack.fingerprint': 'f4' })]);
+    await blog.forceFlush();
+    expect(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('- ')),
+    ).toEqual([
+      '- 18:03:15 **HIGH** mcp_server_failed — three · trace 4bf92f35 · repeated 2× until 18:03:16',
+      '- 18:03:17 **HIGH** mcp_server_failed — four · trace 4bf92f35',
+    ]);
+    await blog.shutdown();
+  });
+
+  it('keeps only the repeats an event can still extend', () => {
+    const day = new BlogDay('2026-11-22');
+    // 40,000 groups, one event each, 10 ms apart: a 1 s window holds about 100 of them.
+    for (let i = 0; i < 40_000; i++) day.add(`- line ${i}`, T + i * 10, 'high', `g${i}`, true, 1000);
+    expect(day.openRepeats).toBeLessThanOrEqual(2048);
+    expect(day.lines).toBe(40_000);
+    // A group inside the window still folds into its line; one past it gets a new line.
+    day.add('- again', T + 39_999 * 10 + 5, 'high', 'g39999', false, 1000);
+    expect(day.lines).toBe(40_000);
+    day.add('- again', T + 39_999 * 10 + 5, 'high', 'g0', false, 1000);
+    expect(day.lines).toBe(40_001);
+    expect(day.render().split('\n')).toContain('- line 39999 · repeated 2× until 18:09:51');
   });
 });
