@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILT_BIN, ensureBuilt } from '../lib/app-runner.ts';
 import { resolveOtelcol } from '../lib/otelcol.ts';
@@ -159,7 +159,9 @@ function ingestRow(transport: Transport): Row {
         writeFileSync(cfg, JSON.stringify(config));
         // The collector as installed: the built JavaScript, not sources stripped at run time.
         ensureBuilt();
-        child = spawn(process.execPath, [BUILT_BIN, 'collector', '--config', cfg], { cwd: tmpDir, stdio: ['ignore', 'ignore', 'pipe'] });
+        // Through its #! line, as `npx unitrack` runs it (with the V8 flags the line gives), on this Node.
+        const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+        child = spawn(BUILT_BIN, ['collector', '--config', cfg], { cwd: tmpDir, env, stdio: ['ignore', 'ignore', 'pipe'] });
       }
       let stderr = '';
       child.stderr?.on('data', (d) => {
