@@ -19,8 +19,11 @@ export const rateLimiterConfig = z.strictObject({
   per_group: limit(100),
   /** Over all records. Default 1000 per 1m. */
   global: limit(1000),
-  /** Groups tracked at once (memory bound); the least recently seen is summarized and forgotten. */
-  max_groups: z.int().positive().default(100_000),
+  /**
+   * Groups tracked at once (memory bound, ~170 bytes a group); the least recently seen is summarized
+   * and forgotten. Groups whose window ended go sooner. As many as the fingerprint processor holds.
+   */
+  max_groups: z.int().positive().default(20_000),
 });
 
 /** `rate_limiter`: per-group and global limits with exact summaries of what was suppressed. */

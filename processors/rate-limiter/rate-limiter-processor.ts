@@ -227,13 +227,22 @@ export class RateLimiterProcessor implements LogRecordProcessor {
     this.#next.onEmit(summary);
   }
 
-  /** Summarizes windows that have ended, without waiting for the group's next record. */
+  /**
+   * Summarizes windows that have ended, without waiting for the group's next record, and forgets
+   * the least recently seen groups whose window has ended: such a group holds nothing its next
+   * record would not start afresh, so the table holds about one window of groups, not `maxGroups`.
+   */
   #sweep(): void {
     const now = this.#now();
     for (let group = this.#pending; group; ) {
       const next = group.pendNext;
       if (now - group.start >= this.#perGroup.window) this.#summarizeGroup(group);
       group = next;
+    }
+    for (let g = this.#oldest; g && now - g.start >= this.#perGroup.window; g = this.#oldest) {
+      if (g.dropped > 0) this.#summarizeGroup(g);
+      this.#unlink(g);
+      this.#groups.delete(g.key);
     }
     const g = this.#global;
     if (g.dropped > 0 && now - g.start >= this.#globalLimit.window) this.#summarize(g, 'global', this.#globalLimit);

@@ -35,7 +35,7 @@ describe('rate_limiter', () => {
     expect(rateLimiterConfig.parse({})).toEqual({
       per_group: { limit: 100, window: 60_000 },
       global: { limit: 1000, window: 60_000 },
-      max_groups: 100_000,
+      max_groups: 20_000,
     });
     expect(rateLimiterConfig.parse({ per_group: { limit: 5, window: '10s' } }).per_group).toEqual({ limit: 5, window: 10_000 });
     expect(rateLimiterConfig.safeParse({ per_group: { window: '0s' } }).success).toBe(false);
@@ -197,5 +197,27 @@ describe('rate_limiter', () => {
     );
     await rl.shutdown();
     expect(summaries(out).map((r) => r.attributes[ATTR_SUPPRESSED])).toEqual([98]);
+  });
+
+  it('forgets groups whose window has ended, so the table holds about one window of groups and counts stay exact', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { out, rl, telemetry } = limiter({ perGroup: { limit: 1, window: 5000 }, maxGroups: 100_000 });
+    // 100 new groups a second for a minute, each seen twice (one passes, one is dropped).
+    for (let s = 0; s < 60; s++) {
+      for (let i = 0; i < 100; i++) {
+        const f = `g${String(s * 100 + i).padStart(15, '0')}`;
+        rl.onEmit(fp(f));
+        rl.onEmit(fp(f));
+      }
+      vi.advanceTimersByTime(1000);
+      expect(rl.size).toBeLessThanOrEqual(700);
+    }
+    expect(telemetry.value('unitrack_rate_limiter_evicted_total', { processor: 'rate_limiter' })).toBe(0);
+    // A group that comes back after its window starts afresh, as it would have if remembered.
+    rl.onEmit(fp(`g${String(0).padStart(15, '0')}`));
+    expect(out.records.filter((r) => r.attributes[ATTR_SUPPRESSED] === undefined)).toHaveLength(6001);
+    await rl.shutdown();
+    expect(suppressedSum(out)).toBe(6000);
+    expect(summaries(out)).toHaveLength(6000);
   });
 });
