@@ -42,7 +42,19 @@ export const CONNECTION_PRAGMAS = `
   PRAGMA cache_size = -16384;`;
 
 export type WriteStatements = Record<
-  'group' | 'keepFirst' | 'event' | 'minute' | 'total' | 'user' | 'status' | 'release' | 'tagAdd' | 'tagValues' | 'tagInsert' | 'tagOther' | 'alert',
+  | 'group'
+  | 'keepFirst'
+  | 'event'
+  | 'minute'
+  | 'total'
+  | 'user'
+  | 'status'
+  | 'release'
+  | 'tagAdd'
+  | 'tagValues'
+  | 'tagInsert'
+  | 'tagOther'
+  | 'alert',
   StatementSync
 >;
 
