@@ -51,7 +51,7 @@ export type WriteStatements = Record<
   | 'status'
   | 'release'
   | 'tagAdd'
-  | 'tagValues'
+  | 'tagList'
   | 'tagInsert'
   | 'tagOther'
   | 'alert',
@@ -86,13 +86,21 @@ export function prepareWrites(db: DatabaseSync): WriteStatements {
     tagAdd: p(
       'UPDATE group_tags SET count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE fingerprint = ? AND key = ? AND value = ?',
     ),
-    tagValues: p('SELECT COUNT(*) AS n FROM group_tags WHERE fingerprint = ? AND key = ? AND value != ?'),
+    tagList: p('SELECT value FROM group_tags WHERE fingerprint = ? AND key = ? AND value != ?'),
     tagInsert: p('INSERT INTO group_tags VALUES (?,?,?,?,?,?)'),
     tagOther: p(
       'INSERT INTO group_tags VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, key, value) DO UPDATE SET count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)',
     ),
     alert: p('INSERT INTO alerts VALUES (?,?,?,?,?)'),
   };
+}
+
+/** A group and key's values with their own rows, and what this batch counts under OTHER_TAG. */
+interface KnownValues {
+  fp: string;
+  key: string;
+  values: Set<string>;
+  other?: { count: number; first: number; last: number };
 }
 
 /** Applies one batch in one transaction (rolled back whole on failure). */
@@ -134,23 +142,41 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
     for (let i = 0; i < b.s.length; i += 4) s.status.run(b.s[i], b.s[i + 1], b.s[i + 2], b.s[i + 3]);
     for (let i = 0; i < b.r.length; i += 2) s.release.run(b.r[i], b.r[i + 1]);
     const tg = b.tg;
-    /** Values on disk per group and key, read once a batch (`${fp}\0${key}`). */
-    let known: Map<string, number> | undefined;
+    /**
+     * Each group and key's values on disk, read once a batch (`${fp}\0${key}`): a value counted
+     * there is added to its row; a new one gets its own row while the key has fewer than
+     * MAX_TAG_VALUES, else counts under OTHER_TAG, summed over the batch into one write.
+     */
+    let known: Map<string, KnownValues> | undefined;
     for (let i = 0; i < tg.length; i += 6) {
-      const [fp, key, value, count, first, last] = [tg[i], tg[i + 1], tg[i + 2], tg[i + 3], tg[i + 4], tg[i + 5]];
-      if (Number(s.tagAdd.run(count, first, last, fp, key, value).changes) > 0) continue;
-      // A value not counted yet: its own row while the group has fewer than MAX_TAG_VALUES for the key, else OTHER_TAG's.
+      const [fp, key, value, count, first, last] = [tg[i], tg[i + 1], tg[i + 2], tg[i + 3], tg[i + 4], tg[i + 5]] as [
+        string,
+        string,
+        string,
+        number,
+        number,
+        number,
+      ];
       const k = `${fp}\0${key}`;
       known ??= new Map();
-      const n = known.get(k) ?? Number((s.tagValues.get(fp, key, OTHER_TAG) as { n: number }).n);
-      if (n < MAX_TAG_VALUES) {
+      let kv = known.get(k);
+      if (kv === undefined) {
+        const values = new Set((s.tagList.all(fp, key, OTHER_TAG) as { value: string }[]).map((r) => r.value));
+        known.set(k, (kv = { fp, key, values }));
+      }
+      if (kv.values.has(value)) s.tagAdd.run(count, first, last, fp, key, value);
+      else if (kv.values.size < MAX_TAG_VALUES) {
         s.tagInsert.run(fp, key, value, count, first, last);
-        known.set(k, n + 1);
-      } else {
-        s.tagOther.run(fp, key, OTHER_TAG, count, first, last);
-        known.set(k, n);
+        kv.values.add(value);
+      } else if (!kv.other) kv.other = { count, first, last };
+      else {
+        kv.other.count += count;
+        if (first < kv.other.first) kv.other.first = first;
+        if (last > kv.other.last) kv.other.last = last;
       }
     }
+    if (known)
+      for (const { fp, key, other } of known.values()) if (other) s.tagOther.run(fp, key, OTHER_TAG, other.count, other.first, other.last);
     const tn = b.tn;
     for (let i = 0; i < tn.length; i += 6) s.tagInsert.run(tn[i], tn[i + 1], tn[i + 2], tn[i + 3], tn[i + 4], tn[i + 5]);
     for (let i = 0; i < b.al.length; i += 5) s.alert.run(b.al[i], b.al[i + 1], b.al[i + 2], b.al[i + 3], b.al[i + 4]);
