@@ -13,6 +13,12 @@ interface Repeat {
 
 /** Lines in one day; past this the header says how many more were not written out. */
 const MAX_LINES = 50_000;
+/**
+ * Groups whose next event may still fold into their line. Past it, the groups opened longest ago
+ * stop collapsing (a later repeat gets a line of its own): ~200 bytes each, and at 20,000 events/s
+ * a 5-minute window would hold every line of the day.
+ */
+export const MAX_OPEN_REPEATS = 10_000;
 
 const isEventLine = (l: string): boolean => l.startsWith('- ');
 
@@ -77,15 +83,24 @@ export class BlogDay {
     }
     this.#pending.push(line);
     if (fingerprint) {
+      // Deleted first, so the map's order stays the order repeats were opened in.
+      this.#open.delete(fingerprint);
       this.#open.set(fingerprint, { line: this.lines - 1, start: time, count: 1, until: time, shown: '' });
       if (this.#open.size > this.#sweepAt) this.#sweep(windowMs);
     }
   }
 
-  /** Forgets repeats no event can extend any more (the newest event is past their window). */
+  /** Forgets repeats no event can extend any more (the newest event is past their window), then the oldest past the cap. */
   #sweep(windowMs: number): void {
     for (const [fp, r] of this.#open) if (this.#latest - r.start > windowMs) this.#open.delete(fp);
-    this.#sweepAt = Math.max(1024, 2 * this.#open.size);
+    if (this.#open.size > (MAX_OPEN_REPEATS * 3) / 4) {
+      let n = this.#open.size - MAX_OPEN_REPEATS / 2;
+      for (const fp of this.#open.keys()) {
+        if (n-- <= 0) break;
+        this.#open.delete(fp);
+      }
+    }
+    this.#sweepAt = Math.min(MAX_OPEN_REPEATS, Math.max(1024, 2 * this.#open.size));
   }
 
   /** An earlier run's file: its lines stay as they are; its summary's counts go on. */

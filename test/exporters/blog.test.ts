@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { BlogDay } from '../../exporters/blog/blog-day.ts';
+import { BlogDay, MAX_OPEN_REPEATS } from '../../exporters/blog/blog-day.ts';
 import { BlogExporter } from '../../exporters/blog/blog-exporter.ts';
 import { blogLine } from '../../exporters/blog/blog-line.ts';
 import { PipelineRecord, recordTimeMs } from '../../model/record.ts';
@@ -183,5 +183,13 @@ describe('the blog exporter', () => {
     day.add('- again', T + 39_999 * 10 + 5, 'high', 'g0', false, 1000);
     expect(day.lines).toBe(40_001);
     expect(day.render().split('\n')).toContain('- line 39999 · repeated 2× until 18:09:51');
+
+    // Inside a long window, at most MAX_OPEN_REPEATS groups stay open: the newest.
+    const busy = new BlogDay('2026-11-22');
+    for (let i = 0; i < 40_000; i++) busy.add(`- line ${i}`, T + i * 10, 'high', `g${i}`, true, 5 * 60_000);
+    expect(busy.openRepeats).toBeLessThanOrEqual(MAX_OPEN_REPEATS);
+    busy.add('- again', T + 400_000, 'high', 'g39999', false, 5 * 60_000);
+    busy.add('- again', T + 400_000, 'high', 'g0', false, 5 * 60_000);
+    expect(busy.lines).toBe(40_001);
   });
 });
