@@ -27,8 +27,11 @@ export const dashboardConfig = z
           ),
       )
       .default([]),
-    /** Recent events kept for stream clients: replay on reconnect, and how far a slow client may fall behind before it is dropped. */
-    buffer_size: z.int().positive().default(10_000),
+    /**
+     * Recent events kept for stream clients: replay on reconnect, and how far a slow client may fall
+     * behind before it is dropped. Each costs its JSON (~700 bytes with its head) in the heap.
+     */
+    buffer_size: z.int().positive().default(2_000),
     heartbeat_interval: duration.prefault('10s'),
     /** Reconnection delay told to stream clients, in milliseconds. */
     retry: z.int().nonnegative().default(2000),
