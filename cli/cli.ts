@@ -8,6 +8,7 @@ import { otelLogLevel } from '../pipeline/log-level.ts';
 import { Service, ServiceStartError } from '../pipeline/service.ts';
 import { defaultRegistry } from './components.ts';
 import { renderEnvironment } from './environment.ts';
+import { sizeCollectorHeap } from './heap-sizing.ts';
 import { renderStartUpBlock } from './start-up-block.ts';
 
 /** Exit codes scripts can rely on. */
@@ -155,6 +156,7 @@ async function send(values: { endpoint?: string; event?: string; severity?: stri
 }
 
 async function collector(files: string[]): Promise<number> {
+  sizeCollectorHeap();
   const logLevel = otelLogLevel();
   diag.setLogger(new DiagConsoleLogger(), logLevel.level);
   if (logLevel.warning) process.stderr.write(`warning: ${logLevel.warning}\n`);

@@ -78,6 +78,9 @@ describe('npm start', () => {
       const tree = descendants(p.child.pid as number);
       const collector = tree.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('unitrack.ts\0collector'));
       expect(collector, `processes under npm: ${tree.join(', ')}`).toBeDefined();
+      // Its young generation capped (bench/README.md "Collector memory"), and the run-time heap flag known to this V8.
+      expect(readFileSync(`/proc/${collector}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=16');
+      expect(p.stderr()).not.toContain('unrecognized flag');
 
       // Critical records (kept by the default sampler) in one group, under its per-group limit of 100.
       const sent = 90;
