@@ -193,7 +193,7 @@ export interface SampledAttribute {
 
 /** `GET /api/groups/:fingerprint/tags`. */
 export interface GroupTagsAnswer {
-  /** Exact, over every event of the group (the store's group_tags). */
+  /** Exact, over every event of the group (the store's tag counts). */
   tags: GroupTag[];
   /** Attribute keys of the group's stored events, for the page's picker. */
   attribute_keys: string[];

@@ -59,7 +59,7 @@ export class GroupQueries {
     for (const key of ['service', 'environment', 'release'] as const) {
       const value = options[key];
       if (value === undefined) continue;
-      where.push('g.fingerprint IN (SELECT fingerprint FROM group_tags WHERE key = ? AND value = ?)');
+      where.push('g.gid IN (SELECT gid FROM tag_counts WHERE key = ? AND value = ?)');
       args.push(key, value);
     }
     if (options.rangeMs !== undefined) {
@@ -122,7 +122,9 @@ export class GroupQueries {
     };
     // The release of the first event: the release tag first seen (exact while the group has at most 50 releases).
     const first = this.#db
-      .prepare("SELECT value FROM group_tags WHERE fingerprint = ? AND key = 'release' AND value != ? ORDER BY first_seen LIMIT 1")
+      .prepare(
+        "SELECT value FROM tag_counts WHERE gid = (SELECT gid FROM groups WHERE fingerprint = ?) AND key = 'release' AND value != ? ORDER BY first_seen LIMIT 1",
+      )
       .get(fingerprint, OTHER_TAG) as { value: string } | undefined;
     if (first) detail.first_release = first.value;
     return detail;
@@ -155,7 +157,9 @@ export class GroupQueries {
   tags(fingerprint: string): GroupTag[] | undefined {
     if (!this.#getGroup.get(fingerprint)) return undefined;
     const rows = this.#db
-      .prepare('SELECT key, value, count, first_seen, last_seen FROM group_tags WHERE fingerprint = ? ORDER BY key, count DESC, value')
+      .prepare(
+        'SELECT key, value, count, first_seen, last_seen FROM tag_counts WHERE gid = (SELECT gid FROM groups WHERE fingerprint = ?) ORDER BY key, count DESC, value',
+      )
       .all(fingerprint) as unknown as TagRow[];
     return groupTags(rows);
   }
@@ -172,7 +176,7 @@ export class GroupQueries {
     const values = (key: string) =>
       (
         this.#db
-          .prepare('SELECT value FROM group_tags WHERE key = ? AND value != ? GROUP BY value ORDER BY SUM(count) DESC LIMIT 100')
+          .prepare('SELECT value FROM tag_counts WHERE key = ? AND value != ? GROUP BY value ORDER BY SUM(count) DESC LIMIT 100')
           .all(key, OTHER_TAG) as { value: string }[]
       ).map((r) => r.value);
     return { service: values('service'), environment: values('environment'), release: values('release') };
@@ -195,7 +199,7 @@ export class GroupQueries {
     const services = new Map<string, string>();
     const serviceRows = this.#db
       .prepare(
-        `SELECT fingerprint, value FROM group_tags WHERE key = 'service' AND value != ? AND fingerprint IN (${placeholders}) ORDER BY count`,
+        `SELECT g.fingerprint, t.value FROM tag_counts t JOIN groups g ON g.gid = t.gid WHERE t.key = 'service' AND t.value != ? AND g.fingerprint IN (${placeholders}) ORDER BY t.count`,
       )
       .all(OTHER_TAG, ...rows.map((r) => r.fingerprint as string)) as { fingerprint: string; value: string }[];
     for (const s of serviceRows) services.set(s.fingerprint, s.value); // the most frequent last

@@ -13,14 +13,14 @@ export const RECENT_EVENTS = 10;
 export const FIRST_EVENT_SLOT = -1;
 /** Distinct values counted exactly per group and tag key; events with later values count under OTHER_TAG. */
 export const MAX_TAG_VALUES = 50;
-/** The group_tags value that counts the events whose value came after the first MAX_TAG_VALUES (an empty value is never counted). */
+/** The tag_counts value that counts the events whose value came after the first MAX_TAG_VALUES (an empty value is never counted). */
 export const OTHER_TAG = '';
 /** Alerts kept per group (older ones go at a sweep). */
 export const MAX_ALERTS = 50;
 
-const TABLES = ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes', 'group_tags', 'alerts'];
-/** Tables whose rows belong to one group (deleted with it). */
-const GROUP_TABLES = ['groups', 'events', 'status_changes', 'group_tags', 'alerts'];
+const TABLES = ['groups', 'events', 'minutes', 'totals', 'users', 'status_changes', 'tag_counts', 'alerts'];
+/** Tables whose rows belong to one group by its fingerprint (deleted with it; tag_counts goes by gid, first). */
+const GROUP_TABLES = ['groups', 'events', 'status_changes', 'alerts'];
 
 /**
  * An ignored group's condition, last in the groups row (null when none): the count and distinct
@@ -49,14 +49,16 @@ export function ignoreTargets(r: Record<string, unknown>): IgnoreTargets | undef
 export function createSchema(db: DatabaseSync): void {
   migrateEvents(db);
   migrateIgnore(db);
+  migrateGid(db);
   db.exec(`
     CREATE TABLE IF NOT EXISTS groups (
       fingerprint TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, message TEXT NOT NULL, component TEXT,
       category TEXT, severity TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,
       last_seen INTEGER NOT NULL, status TEXT NOT NULL, status_at INTEGER NOT NULL, opened_at INTEGER NOT NULL,
       resolved_in_version TEXT, last_version TEXT, users TEXT, user_count INTEGER NOT NULL DEFAULT 0,
-      ${IGNORE_COLUMNS.join(', ')});
+      ${IGNORE_COLUMNS.join(', ')}, ${GID_COLUMN});
     CREATE INDEX IF NOT EXISTS groups_last_seen ON groups(last_seen);
+    CREATE UNIQUE INDEX IF NOT EXISTS groups_gid ON groups(gid);
     CREATE TABLE IF NOT EXISTS events (${EVENTS_COLUMNS});
     -- Only error events are read by time (the dashboard's recent errors): a partial index spares
     -- the other events' rows an index entry (files with the older full index have it dropped).
@@ -72,13 +74,16 @@ export function createSchema(db: DatabaseSync): void {
     -- Not deleted with the groups: the order of releases stays true.
     CREATE TABLE IF NOT EXISTS releases (version TEXT PRIMARY KEY, seq INTEGER NOT NULL);
     -- Exact tag counts per group (service, environment, release, component, user): the issue page's
-    -- distributions and the list's filters. Files from before it start counting at open.
-    CREATE TABLE IF NOT EXISTS group_tags (fingerprint TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-      count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (fingerprint, key, value));
-    CREATE INDEX IF NOT EXISTS group_tags_value ON group_tags(key, value);
+    -- distributions and the list's filters. Files from before them start counting at open. Keyed by
+    -- the group's gid, not its fingerprint: a new group's rows then land on the B-tree's last pages
+    -- (random fingerprints made each insert cost more as the table grew: bench/README.md).
+    CREATE TABLE IF NOT EXISTS tag_counts (gid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+      count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (gid, key, value)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS tag_counts_value ON tag_counts(key, value);
     CREATE TABLE IF NOT EXISTS alerts (fingerprint TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT NOT NULL, rule TEXT, detail TEXT);
     CREATE INDEX IF NOT EXISTS alerts_fp ON alerts(fingerprint, at);
   `);
+  migrateTags(db);
 }
 
 /**
@@ -90,7 +95,10 @@ export function deleteBefore(db: DatabaseSync, groupsBefore: number, historyBefo
   const old = db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(groupsBefore) as { fingerprint: string }[];
   db.exec('BEGIN');
   try {
-    const deletes = GROUP_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE fingerprint = ?`));
+    const deletes = [
+      db.prepare('DELETE FROM tag_counts WHERE gid = (SELECT gid FROM groups WHERE fingerprint = ?)'),
+      ...GROUP_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE fingerprint = ?`)),
+    ];
     for (const { fingerprint } of old) for (const d of deletes) d.run(fingerprint);
     // Each group's newest MAX_ALERTS alerts stay.
     db.prepare(
@@ -148,6 +156,42 @@ function migrateEvents(db: DatabaseSync): void {
           FROM events_old e JOIN groups g ON g.fingerprint = e.fingerprint)
         WHERE rn <= ${RECENT_EVENTS};
       DROP TABLE events_old;`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/**
+ * A group's own number, assigned by the writer in order of creation (group-writer.ts): what its
+ * tag counts are keyed by. An explicit column, not the implicit rowid, which VACUUM may renumber.
+ */
+const GID_COLUMN = 'gid INTEGER';
+
+/** Files from before the gid get it (their rowid, numbered as they were created), appended as a new file has it. */
+function migrateGid(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(groups)').all() as { name: string }[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'gid')) return;
+  db.exec('BEGIN');
+  try {
+    db.exec(`ALTER TABLE groups ADD COLUMN ${GID_COLUMN}; UPDATE groups SET gid = rowid;`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Tag counts of files from before the gid (group_tags, keyed by fingerprint) move to tag_counts. */
+function migrateTags(db: DatabaseSync): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_tags'").get()) return;
+  db.exec('BEGIN');
+  try {
+    db.exec(`
+      INSERT OR IGNORE INTO tag_counts SELECT g.gid, t.key, t.value, t.count, t.first_seen, t.last_seen
+        FROM group_tags t JOIN groups g ON g.fingerprint = t.fingerprint;
+      DROP TABLE group_tags;`);
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');

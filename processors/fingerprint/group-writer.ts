@@ -43,6 +43,8 @@ export const CONNECTION_PRAGMAS = `
 
 export type WriteStatements = Record<
   | 'group'
+  | 'lastGid'
+  | 'gidOf'
   | 'keepFirst'
   | 'event'
   | 'minute'
@@ -61,13 +63,16 @@ export type WriteStatements = Record<
 export function prepareWrites(db: DatabaseSync): WriteStatements {
   const p = (sql: string) => db.prepare(sql);
   return {
-    group: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    // A new group takes the gid offered (the next one); an existing one keeps its own: RETURNING says which.
+    group: p(`INSERT INTO groups VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT(fingerprint) DO UPDATE SET title=excluded.title, type=excluded.type, message=excluded.message,
         component=excluded.component, category=excluded.category, severity=excluded.severity, count=excluded.count,
         first_seen=excluded.first_seen, last_seen=excluded.last_seen, status=excluded.status, status_at=excluded.status_at,
         opened_at=excluded.opened_at, resolved_in_version=excluded.resolved_in_version, last_version=excluded.last_version,
         users=excluded.users, user_count=excluded.user_count, ignore_count=excluded.ignore_count,
-        ignore_users=excluded.ignore_users, ignore_until=excluded.ignore_until`),
+        ignore_users=excluded.ignore_users, ignore_until=excluded.ignore_until RETURNING gid`),
+    lastGid: p('SELECT coalesce(max(gid), 0) AS n FROM groups'),
+    gidOf: p('SELECT gid FROM groups WHERE fingerprint = ?'),
     keepFirst: p(
       `INSERT OR IGNORE INTO events SELECT fingerprint, ${FIRST_EVENT_SLOT}, seq, time, is_error, json FROM events WHERE fingerprint = ? AND slot = 0 AND seq = 1`,
     ),
@@ -84,12 +89,12 @@ export function prepareWrites(db: DatabaseSync): WriteStatements {
     status: p('INSERT INTO status_changes VALUES (?,?,?,?)'),
     release: p('INSERT OR IGNORE INTO releases VALUES (?,?)'),
     tagAdd: p(
-      'UPDATE group_tags SET count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE fingerprint = ? AND key = ? AND value = ?',
+      'UPDATE tag_counts SET count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) WHERE gid = ? AND key = ? AND value = ?',
     ),
-    tagList: p('SELECT value FROM group_tags WHERE fingerprint = ? AND key = ? AND value != ?'),
-    tagInsert: p('INSERT INTO group_tags VALUES (?,?,?,?,?,?)'),
+    tagList: p('SELECT value FROM tag_counts WHERE gid = ? AND key = ? AND value != ?'),
+    tagInsert: p('INSERT INTO tag_counts VALUES (?,?,?,?,?,?)'),
     tagOther: p(
-      'INSERT INTO group_tags VALUES (?,?,?,?,?,?) ON CONFLICT(fingerprint, key, value) DO UPDATE SET count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)',
+      'INSERT INTO tag_counts VALUES (?,?,?,?,?,?) ON CONFLICT(gid, key, value) DO UPDATE SET count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)',
     ),
     alert: p('INSERT INTO alerts VALUES (?,?,?,?,?)'),
   };
@@ -97,7 +102,7 @@ export function prepareWrites(db: DatabaseSync): WriteStatements {
 
 /** A group and key's values with their own rows, and what this batch counts under OTHER_TAG. */
 interface KnownValues {
-  fp: string;
+  gid: number;
   key: string;
   values: Set<string>;
   other?: { count: number; first: number; last: number };
@@ -105,11 +110,15 @@ interface KnownValues {
 
 /** Applies one batch in one transaction (rolled back whole on failure). */
 export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch): void {
-  db.exec('BEGIN');
+  // IMMEDIATE: the next gid is read under the write lock (another connection to the file cannot take it meanwhile).
+  db.exec('BEGIN IMMEDIATE');
   try {
     const { g, e, m, t, u } = b;
-    for (let i = 0; i < g.length; i += 20)
-      s.group.run(
+    let next = Number((s.lastGid.get() as { n: number }).n) + 1;
+    /** This batch's groups' gids: its tag rows are keyed by them. */
+    const gids = new Map<string, number>();
+    for (let i = 0; i < g.length; i += 20) {
+      const { gid } = s.group.get(
         g[i],
         g[i + 1],
         g[i + 2],
@@ -130,7 +139,12 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
         g[i + 17],
         g[i + 18],
         g[i + 19],
-      );
+        next,
+      ) as { gid: number };
+      if (gid === next) next++;
+      gids.set(g[i] as string, gid);
+    }
+    const gidOf = (fp: string): number => gids.get(fp) ?? Number((s.gidOf.get(fp) as { gid: number }).gid);
     for (let i = 0; i < e.length; i += 6) {
       // The ring's slot 0 holds event 1 until event 11: the first event moves to its own slot before it is overwritten.
       if (e[i + 1] === 0 && (e[i + 2] as number) > 1) s.keepFirst.run(e[i]);
@@ -161,12 +175,13 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
       known ??= new Map();
       let kv = known.get(k);
       if (kv === undefined) {
-        const values = new Set((s.tagList.all(fp, key, OTHER_TAG) as { value: string }[]).map((r) => r.value));
-        known.set(k, (kv = { fp, key, values }));
+        const gid = gidOf(fp);
+        const values = new Set((s.tagList.all(gid, key, OTHER_TAG) as { value: string }[]).map((r) => r.value));
+        known.set(k, (kv = { gid, key, values }));
       }
-      if (kv.values.has(value)) s.tagAdd.run(count, first, last, fp, key, value);
+      if (kv.values.has(value)) s.tagAdd.run(count, first, last, kv.gid, key, value);
       else if (kv.values.size < MAX_TAG_VALUES) {
-        s.tagInsert.run(fp, key, value, count, first, last);
+        s.tagInsert.run(kv.gid, key, value, count, first, last);
         kv.values.add(value);
       } else if (!kv.other) kv.other = { count, first, last };
       else {
@@ -176,9 +191,10 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
       }
     }
     if (known)
-      for (const { fp, key, other } of known.values()) if (other) s.tagOther.run(fp, key, OTHER_TAG, other.count, other.first, other.last);
+      for (const { gid, key, other } of known.values())
+        if (other) s.tagOther.run(gid, key, OTHER_TAG, other.count, other.first, other.last);
     const tn = b.tn;
-    for (let i = 0; i < tn.length; i += 6) s.tagInsert.run(tn[i], tn[i + 1], tn[i + 2], tn[i + 3], tn[i + 4], tn[i + 5]);
+    for (let i = 0; i < tn.length; i += 6) s.tagInsert.run(gidOf(tn[i] as string), tn[i + 1], tn[i + 2], tn[i + 3], tn[i + 4], tn[i + 5]);
     for (let i = 0; i < b.al.length; i += 5) s.alert.run(b.al[i], b.al[i + 1], b.al[i + 2], b.al[i + 3], b.al[i + 4]);
     db.exec('COMMIT');
   } catch (error) {

@@ -2,6 +2,7 @@
 // time, exact tags, the group's own series, the list's filters and priority, the alert history.
 
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { fingerprintConfig, groupStoreOptions } from '../../processors/fingerprint/fingerprint-factory.ts';
 import { MAX_TAG_VALUES } from '../../processors/fingerprint/group-schema.ts';
@@ -176,5 +177,61 @@ describe('the group reader behind the issue page', () => {
     await store.clear();
     expect(await store.tags('dddd')).toBeUndefined();
     store.close();
+  });
+
+  it('moves the tag counts of a file from before the gid onto its groups, and goes on counting them', async () => {
+    const path = join(tempDir(), 'groups.db');
+    const seed = openStore(path);
+    seed.observe(obs('gggg', T0, 1, { service: 'checkout', user: 'u1' }));
+    seed.observe(obs('hhhh', T0, 1, { service: 'billing' }));
+    seed.close();
+    // The layout before the gid: no gid column, tag counts keyed by fingerprint in group_tags.
+    const db = new DatabaseSync(path);
+    db.exec(`CREATE TABLE group_tags (fingerprint TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (fingerprint, key, value));
+      INSERT INTO group_tags SELECT g.fingerprint, t.key, t.value, t.count, t.first_seen, t.last_seen FROM tag_counts t JOIN groups g ON g.gid = t.gid;
+      DROP TABLE tag_counts; DROP INDEX groups_gid; ALTER TABLE groups DROP COLUMN gid;`);
+    db.close();
+    const store = openStore(path);
+    store.observe(obs('gggg', T0 + 1, 2, { service: 'checkout', user: 'u2' }));
+    store.observe(obs('iiii', T0 + 2, 1, { service: 'checkout' }));
+    const tags = await store.tags('gggg');
+    expect(tags?.find((t) => t.key === 'service')).toMatchObject({ total: 2, values: [{ value: 'checkout', count: 2 }] });
+    expect(
+      tags
+        ?.find((t) => t.key === 'user')
+        ?.values.map((v) => v.value)
+        .sort(),
+    ).toEqual(['u1', 'u2']);
+    expect((await store.list({ service: 'checkout' })).map((g) => g.fingerprint).sort()).toEqual(['gggg', 'iiii']);
+    expect((await store.list({ service: 'billing' })).map((g) => g.fingerprint)).toEqual(['hhhh']);
+    store.close();
+    const after = new DatabaseSync(path, { readOnly: true });
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'group_tags'").all()).toEqual([]);
+    // Every group has its own gid, the new one after the converted ones.
+    expect(
+      after
+        .prepare('SELECT fingerprint, gid FROM groups ORDER BY gid')
+        .all()
+        .map((r) => r.fingerprint),
+    ).toEqual(['gggg', 'hhhh', 'iiii']);
+    after.close();
+  });
+
+  it('the sweep deletes the tag counts of the groups it deletes', async () => {
+    const path = join(tempDir(), 'groups.db');
+    const store = new GroupStore({ ...groupStoreOptions(fingerprintConfig.parse({}), path), groupTtlMs: 3_600_000 });
+    store.observe(obs('old1', T0, 1, { service: 'a', user: 'u1' }));
+    store.observe(obs('kept', T0, 1, { service: 'a' }));
+    store.observe(obs('kept', T0 + 2 * 3_600_000, 2, { service: 'a' }));
+    expect(await store.sweep(T0 + 2 * 3_600_000)).toBe(1);
+    expect(await store.tags('old1')).toBeUndefined();
+    store.close();
+    const db = new DatabaseSync(path, { readOnly: true });
+    expect(db.prepare('SELECT g.fingerprint, t.key, t.count FROM tag_counts t JOIN groups g USING (gid)').all()).toEqual([
+      { fingerprint: 'kept', key: 'service', count: 2 },
+    ]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM tag_counts').get()).toEqual({ n: 1 });
+    db.close();
   });
 });
