@@ -28,8 +28,11 @@ describe('the group store’s writer', () => {
     channel.post(empty());
     expect(channel.inThread).toBe(true);
     expect(channel.posted).toBe(0);
+    expect(db.prepare('PRAGMA cache_size').get()).toEqual({ cache_size: -16384 });
     channel.post(empty());
     expect(channel.inThread).toBe(false);
+    // This connection only reads from now on: its page cache shrinks.
+    expect(db.prepare('PRAGMA cache_size').get()).toEqual({ cache_size: -2048 });
     channel.post(empty());
     expect(channel.posted).toBe(1);
     await channel.settle();
