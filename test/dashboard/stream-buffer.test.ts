@@ -4,15 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dashboardConfig } from '../../exporters/dashboard/dashboard-factory.ts';
-import type { StoredEvent } from '../../exporters/dashboard/event-store.ts';
 import { StreamHub } from '../../exporters/dashboard/stream-hub.ts';
 import { Telemetry } from '../../model/telemetry.ts';
+import { storedEvent } from '../helpers/stored-event.ts';
 
-const stored = (id: number): StoredEvent => ({
-  id,
-  json: `{"message":"e${id}"}`,
-  head: { time: new Date(0).toISOString(), severity: 'info', category: undefined, component: undefined, trace_id: undefined },
-});
+const stored = storedEvent;
 
 let server: Server | undefined;
 let hub: StreamHub | undefined;
