@@ -1,26 +1,12 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { diag } from '@opentelemetry/api';
-import type {
-  DashboardMetrics,
-  GroupDetail,
-  GroupEvent,
-  GroupEventChoice,
-  GroupFacets,
-  GroupListOptions,
-  GroupReader,
-  GroupStatus,
-  GroupStoreStats,
-  GroupSummary,
-  GroupTag,
-  GroupTagKey,
-  IgnoreCondition,
-  TrendPoint,
-} from '../../model/groups.ts';
+import type { GroupReader, GroupStatus, GroupStoreStats, GroupTagKey, IgnoreCondition } from '../../model/groups.ts';
 import { GROUP_TAG_KEYS } from '../../model/groups.ts';
 import { SEVERITIES, type Severity } from '../../model/severity.ts';
 import { openDatabase } from '../../pipeline/start-up.ts';
 import { type AlertState, newAlertState } from './alert-state.ts';
 import { BloomFilter } from './bloom-filter.ts';
+import { FlushedReads } from './flushed-reads.ts';
 import { GroupQueries } from './group-queries.ts';
 import {
   createSchema,
@@ -154,7 +140,7 @@ type Listener = (fingerprint: string, kind: 'new' | 'update' | 'status') => void
  * Groups, their counts, users, recent events and status history, in memory with SQLite behind
  * (node:sqlite). Writes are batched on a timer, off the processing path; reads flush first.
  */
-export class GroupStore implements GroupReader {
+export class GroupStore extends FlushedReads implements GroupReader {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #groups = new Map<string, Group>();
@@ -184,7 +170,7 @@ export class GroupStore implements GroupReader {
   alertsTriggered = 0;
   processingNs = 0;
   readonly #s: { getGroup: StatementSync };
-  readonly #queries: GroupQueries;
+  protected readonly queries: GroupQueries;
   readonly #writer: GroupWriterChannel;
   /**
    * Groups evicted from memory whose rows are in a batch the worker may not have committed yet,
@@ -199,6 +185,7 @@ export class GroupStore implements GroupReader {
   #onDisk: BloomFilter;
 
   constructor(options: GroupStoreOptions) {
+    super();
     this.path = options.path;
     this.#maxGroups = options.maxGroups;
     this.#ttl = options.groupTtlMs;
@@ -207,7 +194,7 @@ export class GroupStore implements GroupReader {
     this.#db.exec(CONNECTION_PRAGMAS);
     createSchema(this.#db);
     this.#s = { getGroup: this.#db.prepare('SELECT * FROM groups WHERE fingerprint = ?') };
-    this.#queries = new GroupQueries(this.#db, this.#s.getGroup);
+    this.queries = new GroupQueries(this.#db, this.#s.getGroup);
     this.#writer = new GroupWriterChannel(options.path, this.#db, options.writer ?? 'worker');
     const known = this.#db.prepare(`SELECT version, seq FROM releases ORDER BY seq DESC LIMIT ${MAX_RELEASES}`).all();
     const seen = known.reverse().map((r): ReleaseSeen => ({ version: String(r.version), seq: Number(r.seq) }));
@@ -538,42 +525,6 @@ export class GroupStore implements GroupReader {
     this.#evicted.clear();
     this.#onDisk = new BloomFilter();
     deleteAll(this.#db);
-  }
-
-  async list(options: GroupListOptions = {}, now = Date.now()): Promise<GroupSummary[]> {
-    await this.flushAsync();
-    return this.#queries.list(options, now);
-  }
-
-  async get(fingerprint: string, now = Date.now()): Promise<GroupDetail | undefined> {
-    await this.flushAsync();
-    return this.#queries.get(fingerprint, now);
-  }
-
-  async event(fingerprint: string, which: GroupEventChoice): Promise<GroupEvent | undefined> {
-    await this.flushAsync();
-    return this.#queries.event(fingerprint, which);
-  }
-
-  async tags(fingerprint: string): Promise<GroupTag[] | undefined> {
-    await this.flushAsync();
-    return this.#queries.tags(fingerprint);
-  }
-
-  async series(fingerprint: string, rangeMs: number, now = Date.now()): Promise<TrendPoint[]> {
-    await this.flushAsync();
-    return this.#queries.series(fingerprint, rangeMs, now);
-  }
-
-  async facets(): Promise<GroupFacets> {
-    await this.flushAsync();
-    return this.#queries.facets();
-  }
-
-  /** Dashboard metrics over the last `rangeMs`. */
-  async metrics(rangeMs: number, now = Date.now()): Promise<DashboardMetrics> {
-    await this.flushAsync();
-    return this.#queries.metrics(rangeMs, now);
   }
 
   async stats(): Promise<GroupStoreStats> {

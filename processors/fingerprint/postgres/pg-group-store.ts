@@ -15,25 +15,11 @@
 import { randomUUID } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import type pg from 'pg';
-import type {
-  DashboardMetrics,
-  GroupDetail,
-  GroupEvent,
-  GroupEventChoice,
-  GroupFacets,
-  GroupListOptions,
-  GroupReader,
-  GroupStatus,
-  GroupStoreStats,
-  GroupSummary,
-  GroupTag,
-  GroupTagKey,
-  IgnoreCondition,
-  TrendPoint,
-} from '../../../model/groups.ts';
+import type { GroupReader, GroupStatus, GroupStoreStats, GroupTagKey, IgnoreCondition } from '../../../model/groups.ts';
 import { GROUP_TAG_KEYS } from '../../../model/groups.ts';
 import { SEVERITIES } from '../../../model/severity.ts';
 import type { Counter, Telemetry } from '../../../model/telemetry.ts';
+import { FlushedReads } from '../flushed-reads.ts';
 import { MINUTE, OTHER_TAG, RECENT_EVENTS } from '../group-schema.ts';
 import { countObservation, type Group, ignoreReached, newGroup, type Observation } from '../group-store.ts';
 import type { FleetStore } from '../processor-store.ts';
@@ -69,7 +55,7 @@ export interface PgGroupStoreOptions {
   pool?: pg.Pool;
 }
 
-export class PgGroupStore implements GroupReader, FleetStore {
+export class PgGroupStore extends FlushedReads implements GroupReader, FleetStore {
   /** The database, named without its password. */
   readonly where: string;
   readonly releases: ReleaseOrder;
@@ -77,7 +63,7 @@ export class PgGroupStore implements GroupReader, FleetStore {
   readonly #ownsPool: boolean;
   readonly #o: PgGroupStoreOptions;
   readonly #claims: ClaimBatcher;
-  readonly #queries: PgQueries;
+  protected readonly queries: PgQueries;
   readonly #groups = new Map<string, FleetGroup>();
   readonly #loading = new Map<string, Promise<void>>();
   #batch: FlushBatch = emptyBatch();
@@ -119,12 +105,13 @@ export class PgGroupStore implements GroupReader, FleetStore {
   readonly #statements: Counter;
 
   constructor(options: PgGroupStoreOptions) {
+    super();
     this.#o = options;
     this.where = redactUrl(options.url);
     this.#ownsPool = !options.pool;
     this.pool = options.pool ?? createPool({ url: options.url, onError: () => this.#markDown() });
     this.#claims = new ClaimBatcher(this.pool, () => this.start());
-    this.#queries = new PgQueries(this.pool);
+    this.queries = new PgQueries(this.pool);
     this.releases = new ReleaseOrder([], (version) => {
       if (!this.#loadingReleases) this.#batch.releases.push(version);
     });
@@ -558,41 +545,6 @@ export class PgGroupStore implements GroupReader, FleetStore {
       refreshStatus(g, row);
     }
     return true;
-  }
-
-  async list(options: GroupListOptions = {}, now = Date.now()): Promise<GroupSummary[]> {
-    await this.flushAsync();
-    return this.#queries.list(options, now);
-  }
-
-  async get(fingerprint: string, now = Date.now()): Promise<GroupDetail | undefined> {
-    await this.flushAsync();
-    return this.#queries.get(fingerprint, now);
-  }
-
-  async event(fingerprint: string, which: GroupEventChoice): Promise<GroupEvent | undefined> {
-    await this.flushAsync();
-    return this.#queries.event(fingerprint, which);
-  }
-
-  async tags(fingerprint: string): Promise<GroupTag[] | undefined> {
-    await this.flushAsync();
-    return this.#queries.tags(fingerprint);
-  }
-
-  async series(fingerprint: string, rangeMs: number, now = Date.now()): Promise<TrendPoint[]> {
-    await this.flushAsync();
-    return this.#queries.series(fingerprint, rangeMs, now);
-  }
-
-  async facets(): Promise<GroupFacets> {
-    await this.flushAsync();
-    return this.#queries.facets();
-  }
-
-  async metrics(rangeMs: number, now = Date.now()): Promise<DashboardMetrics> {
-    await this.flushAsync();
-    return this.#queries.metrics(rangeMs, now);
   }
 
   async stats(): Promise<GroupStoreStats> {
