@@ -187,11 +187,16 @@ export class RateLimiterProcessor implements LogRecordProcessor {
   }
 
   #evictOldest(): void {
+    this.#forgetOldest();
+    this.#evicted.add();
+  }
+
+  /** Takes the least recently seen group out of the table, its drops summarized first. */
+  #forgetOldest(): void {
     const oldest = this.#oldest as Group;
+    if (oldest.dropped > 0) this.#summarizeGroup(oldest);
     this.#unlink(oldest);
     this.#groups.delete(oldest.key);
-    this.#evicted.add();
-    if (oldest.dropped > 0) this.#summarizeGroup(oldest);
   }
 
   #summarizeGroup(group: Group): void {
@@ -239,11 +244,7 @@ export class RateLimiterProcessor implements LogRecordProcessor {
       if (now - group.start >= this.#perGroup.window) this.#summarizeGroup(group);
       group = next;
     }
-    for (let g = this.#oldest; g && now - g.start >= this.#perGroup.window; g = this.#oldest) {
-      if (g.dropped > 0) this.#summarizeGroup(g);
-      this.#unlink(g);
-      this.#groups.delete(g.key);
-    }
+    while (this.#oldest && now - this.#oldest.start >= this.#perGroup.window) this.#forgetOldest();
     const g = this.#global;
     if (g.dropped > 0 && now - g.start >= this.#globalLimit.window) this.#summarize(g, 'global', this.#globalLimit);
   }
