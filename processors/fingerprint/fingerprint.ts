@@ -2,15 +2,16 @@ import { hash } from 'node:crypto';
 import { BoundedCache } from './message-normalizer.ts';
 import type { GroupingFrame } from './stack-frame.ts';
 
-/** Keys of computed fingerprints (their hash input) seen recently: a repeat costs a Map lookup, not a SHA-256. */
-const computed = new BoundedCache<string>(8192);
 /**
- * The same for the usual event (no exception type, no frame), by normalized message and then
- * component: no joined key is built and hashed for each record (a message string hashes once).
+ * Fingerprints computed recently, by normalized message and then by the rest of the key (type,
+ * frame, component): a repeat costs two Map lookups, not a SHA-256, and no joined key of the whole
+ * message is built and hashed for each record (a message string hashes once).
  */
-const plain = new BoundedCache<Map<string, string>>(8192);
-/** Components kept per message in `plain`. */
-const MAX_COMPONENTS = 64;
+const computed = new BoundedCache<Map<string, string>>(8192);
+/** Keys kept per message (the rest of the key: most messages come from one or a few places). */
+const MAX_PER_MESSAGE = 64;
+/** Longer messages are not cached: they would hold memory for little gain. */
+const MAX_CACHED_MESSAGE = 512;
 
 /** What a group key is made of (issue 3): type, normalized message, top in-app frame, component. */
 export interface FingerprintParts {
@@ -26,22 +27,18 @@ export const DEFAULT_FINGERPRINT = '{{ default }}';
 /** SHA-256 over the parts, first 128 bits as lowercase hex. */
 export function computeFingerprint(parts: FingerprintParts): string {
   const frame = parts.frame ? `${parts.frame.file}:${parts.frame.fn}` : '';
-  if (parts.type === undefined && !frame && parts.normalizedMessage.length <= 256) {
-    const component = parts.component ?? '';
-    let byComponent = plain.get(parts.normalizedMessage);
-    if (byComponent === undefined) plain.set(parts.normalizedMessage, (byComponent = new Map()));
-    let fingerprint = byComponent.get(component);
-    if (fingerprint === undefined) {
-      if (byComponent.size >= MAX_COMPONENTS) byComponent.clear();
-      byComponent.set(component, (fingerprint = digest(`\n${parts.normalizedMessage}\n\n${component}`)));
-    }
-    return fingerprint;
+  const message = parts.normalizedMessage;
+  const rest = `${parts.type ?? ''}\n${frame}\n${parts.component ?? ''}`;
+  // What the fingerprint has always hashed: type, message, frame, component, a line each.
+  const input = () => `${parts.type ?? ''}\n${message}\n${frame}\n${parts.component ?? ''}`;
+  if (message.length > MAX_CACHED_MESSAGE) return digest(input());
+  let byRest = computed.get(message);
+  if (byRest === undefined) computed.set(message, (byRest = new Map()));
+  let fingerprint = byRest.get(rest);
+  if (fingerprint === undefined) {
+    if (byRest.size >= MAX_PER_MESSAGE) byRest.clear();
+    byRest.set(rest, (fingerprint = digest(input())));
   }
-  const text = `${parts.type ?? ''}\n${parts.normalizedMessage}\n${frame}\n${parts.component ?? ''}`;
-  // Long keys are not cached: they would hold memory for little gain.
-  if (text.length > 512) return digest(text);
-  let fingerprint = computed.get(text);
-  if (fingerprint === undefined) computed.set(text, (fingerprint = digest(text)));
   return fingerprint;
 }
 
