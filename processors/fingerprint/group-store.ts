@@ -24,6 +24,7 @@ import {
 import { CONNECTION_PRAGMAS, type WriteBatch } from './group-writer.ts';
 import { GroupWriterChannel } from './group-writer-channel.ts';
 import { MAX_RELEASES, ReleaseOrder, type ReleaseSeen } from './release-order.ts';
+import { addTagCount, type TagCount } from './tag-rows.ts';
 import { UserCounter } from './user-counter.ts';
 
 export type { DashboardMetrics, GroupDetail, GroupListOptions, GroupStatus, GroupSummary } from '../../model/groups.ts';
@@ -96,12 +97,6 @@ interface PendingWrites {
   first?: { time: number; isError: boolean; event: () => string };
   /** Tag counts since the last flush, one run per GROUP_TAG_KEYS index (most groups see one value per key between flushes). */
   tags?: (TagRun | undefined)[];
-}
-
-interface TagCount {
-  count: number;
-  first: number;
-  last: number;
 }
 
 /**
@@ -669,12 +664,7 @@ function tagRows(fp: string, runs: (TagRun | undefined)[], out: (string | number
       if (!capped || values < MAX_TAG_VALUES) {
         out.push(fp, key, value, count, first, last);
         values++;
-      } else if (!other) other = { count, first, last };
-      else {
-        other.count += count;
-        if (first < other.first) other.first = first;
-        if (last > other.last) other.last = last;
-      }
+      } else other = addTagCount(other, count, first, last);
     }
     if (other) out.push(fp, key, OTHER_TAG, other.count, other.first, other.last);
   }

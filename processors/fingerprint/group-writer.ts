@@ -8,6 +8,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FIRST_EVENT_SLOT, MAX_TAG_VALUES, OTHER_TAG } from './group-schema.ts';
+import { addTagCount, type TagCount } from './tag-rows.ts';
 
 /** Rows flattened into arrays of primitives (cheap to post): `g` 20 values a group, `e` 6 an event, `m` 4, `t` 3, `u` 2, `s` 4. */
 export interface WriteBatch {
@@ -105,7 +106,7 @@ interface KnownValues {
   gid: number;
   key: string;
   values: Set<string>;
-  other?: { count: number; first: number; last: number };
+  other?: TagCount;
 }
 
 /** Applies one batch in one transaction (rolled back whole on failure). */
@@ -183,12 +184,7 @@ export function applyBatch(db: DatabaseSync, s: WriteStatements, b: WriteBatch):
       else if (kv.values.size < MAX_TAG_VALUES) {
         s.tagInsert.run(kv.gid, key, value, count, first, last);
         kv.values.add(value);
-      } else if (!kv.other) kv.other = { count, first, last };
-      else {
-        kv.other.count += count;
-        if (first < kv.other.first) kv.other.first = first;
-        if (last > kv.other.last) kv.other.last = last;
-      }
+      } else kv.other = addTagCount(kv.other, count, first, last);
     }
     if (known)
       for (const { gid, key, other } of known.values())

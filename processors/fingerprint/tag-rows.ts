@@ -1,6 +1,22 @@
 import type { GroupTag, GroupTagKey } from '../../model/groups.ts';
 import { OTHER_TAG } from './group-schema.ts';
 
+/** A tag value's events: how many, and the first and last time one was seen (ms). */
+export interface TagCount {
+  count: number;
+  first: number;
+  last: number;
+}
+
+/** `count` events seen from `first` to `last` added into `into` (a new count when there is none). */
+export function addTagCount(into: TagCount | undefined, count: number, first: number, last: number): TagCount {
+  if (!into) return { count, first, last };
+  into.count += count;
+  if (first < into.first) into.first = first;
+  if (last > into.last) into.last = last;
+  return into;
+}
+
 /** A group_tags row as a store reads it (PostgreSQL's bigint columns arrive as strings). */
 export interface TagRow {
   key: GroupTagKey;
