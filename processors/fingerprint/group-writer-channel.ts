@@ -82,12 +82,7 @@ export class GroupWriterChannel {
       this.#worker ??= this.#startWorker();
       // Groups opening faster than SQLite takes them: the thread waits rather than queueing without bound.
       // (A worker that stopped answering is reported by wait(); its batches are not held up here for more than 30 s.)
-      const state = this.#state;
-      const deadline = Date.now() + 30_000;
-      for (let done = Atomics.load(state, COMMITTED); this.#posted - done >= MAX_IN_FLIGHT; done = Atomics.load(state, COMMITTED)) {
-        if (this.#workerError || Date.now() > deadline) break;
-        Atomics.wait(state, COMMITTED, done, 1000);
-      }
+      this.#block(this.#posted - MAX_IN_FLIGHT + 1);
       this.#worker.postMessage(b);
       this.#posted++;
       return;
@@ -137,11 +132,7 @@ export class GroupWriterChannel {
   /** Blocks until the worker has committed every batch posted; throws once for each batch it failed to write. */
   wait(): void {
     const state = this.#state;
-    const deadline = Date.now() + 30_000;
-    for (let done = Atomics.load(state, COMMITTED); done < this.#posted; done = Atomics.load(state, COMMITTED)) {
-      if (Date.now() > deadline || this.#workerError) break;
-      Atomics.wait(state, COMMITTED, done, 1000);
-    }
+    this.#block(this.#posted);
     if (this.#workerError) throw new Error(`group store: the writer of ${this.#path} failed: ${String(this.#workerError)}`);
     const failed = Atomics.load(state, FAILED);
     if (failed > this.#failedSeen) {
@@ -149,6 +140,16 @@ export class GroupWriterChannel {
       throw new Error(`group store: ${failed} write batch(es) to ${this.#path} failed`);
     }
     if (Atomics.load(state, COMMITTED) < this.#posted) throw new Error(`group store: the writer of ${this.#path} did not commit in 30 s`);
+  }
+
+  /** Blocks the thread until the worker has finished `batches` batches, it failed, or 30 s went by. */
+  #block(batches: number): void {
+    const state = this.#state;
+    const deadline = Date.now() + 30_000;
+    for (let done = Atomics.load(state, COMMITTED); done < batches; done = Atomics.load(state, COMMITTED)) {
+      if (Date.now() > deadline || this.#workerError) break;
+      Atomics.wait(state, COMMITTED, done, 1000);
+    }
   }
 
   /** Stops the worker, once everything posted is finished (call wait() first). */
