@@ -93,8 +93,7 @@ export function createSchema(db: DatabaseSync): void {
  */
 export function deleteBefore(db: DatabaseSync, groupsBefore: number, historyBefore: number): number {
   const old = db.prepare('SELECT fingerprint FROM groups WHERE last_seen < ?').all(groupsBefore) as { fingerprint: string }[];
-  db.exec('BEGIN');
-  try {
+  inTransaction(db, () => {
     const deletes = [
       db.prepare('DELETE FROM tag_counts WHERE gid = (SELECT gid FROM groups WHERE fingerprint = ?)'),
       ...GROUP_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE fingerprint = ?`)),
@@ -108,24 +107,27 @@ export function deleteBefore(db: DatabaseSync, groupsBefore: number, historyBefo
     db.prepare('DELETE FROM minutes WHERE minute < ?').run(horizon);
     db.prepare('DELETE FROM totals WHERE minute < ?').run(horizon);
     db.prepare('DELETE FROM users WHERE last_seen < ?').run(historyBefore);
+  });
+  return old.length;
+}
+
+/** Runs `work` in one transaction: committed when it returns, rolled back whole when it throws. */
+export function inTransaction(db: DatabaseSync, work: () => void, begin = 'BEGIN'): void {
+  db.exec(begin);
+  try {
+    work();
     db.exec('COMMIT');
   } catch (error) {
     db.exec('ROLLBACK');
     throw error;
   }
-  return old.length;
 }
 
 /** Deletes every row of every table, in one transaction. */
 export function deleteAll(db: DatabaseSync): void {
-  db.exec('BEGIN');
-  try {
+  inTransaction(db, () => {
     for (const table of TABLES) db.exec(`DELETE FROM ${table}`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /** Columns of the events table: a ring of RECENT_EVENTS slots per group; `seq` is the event's number in its group. */
@@ -144,8 +146,7 @@ export function slotOf(seq: number): number {
 function migrateEvents(db: DatabaseSync): void {
   const columns = db.prepare('PRAGMA table_info(events)').all() as { name: string }[];
   if (columns.length === 0 || columns.some((c) => c.name === 'seq')) return;
-  db.exec('BEGIN');
-  try {
+  inTransaction(db, () => {
     db.exec(`
       ALTER TABLE events RENAME TO events_old;
       CREATE TABLE events (${EVENTS_COLUMNS});
@@ -156,11 +157,7 @@ function migrateEvents(db: DatabaseSync): void {
           FROM events_old e JOIN groups g ON g.fingerprint = e.fingerprint)
         WHERE rn <= ${RECENT_EVENTS};
       DROP TABLE events_old;`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /**
@@ -173,30 +170,20 @@ const GID_COLUMN = 'gid INTEGER';
 function migrateGid(db: DatabaseSync): void {
   const columns = db.prepare('PRAGMA table_info(groups)').all() as { name: string }[];
   if (columns.length === 0 || columns.some((c) => c.name === 'gid')) return;
-  db.exec('BEGIN');
-  try {
+  inTransaction(db, () => {
     db.exec(`ALTER TABLE groups ADD COLUMN ${GID_COLUMN}; UPDATE groups SET gid = rowid;`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /** Tag counts of files from before the gid (group_tags, keyed by fingerprint) move to tag_counts. */
 function migrateTags(db: DatabaseSync): void {
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_tags'").get()) return;
-  db.exec('BEGIN');
-  try {
+  inTransaction(db, () => {
     db.exec(`
       INSERT OR IGNORE INTO tag_counts SELECT g.gid, t.key, t.value, t.count, t.first_seen, t.last_seen
         FROM group_tags t JOIN groups g ON g.fingerprint = t.fingerprint;
       DROP TABLE group_tags;`);
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /** Files from before ignore-until get its columns (null: no condition), appended as a new file has them. */
