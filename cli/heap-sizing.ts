@@ -12,8 +12,6 @@ import { setFlagsFromString } from 'node:v8';
 export const HEAP_GROWING_PERCENT = 50;
 
 /** Applies HEAP_GROWING_PERCENT on the V8 it was measured on (13.x); another V8 may not know the flag. */
-export function sizeCollectorHeap(): boolean {
-  if (!process.versions.v8.startsWith('13.')) return false;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return true;
+export function sizeCollectorHeap(): void {
+  if (process.versions.v8.startsWith('13.')) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
