@@ -36,7 +36,12 @@ export interface IgnoreTargets {
 }
 
 /** An ignored group's targets from its row; undefined when it has none. */
-export function ignoreTargets(r: Record<string, unknown>): IgnoreTargets | undefined {
+export function ignoreTargets(r: {
+  status?: unknown;
+  ignore_count?: unknown;
+  ignore_users?: unknown;
+  ignore_until?: unknown;
+}): IgnoreTargets | undefined {
   if (r.status !== 'ignored' || (r.ignore_count == null && r.ignore_users == null && r.ignore_until == null)) return undefined;
   const t: IgnoreTargets = {};
   if (r.ignore_count != null) t.count = Number(r.ignore_count);

@@ -381,9 +381,9 @@ export class GroupStore extends FlushedReads implements GroupReader {
       this.#groups.set(fingerprint, evicted.group);
       return evicted.group;
     }
-    const row = this.#s.getGroup.get(fingerprint) as Record<string, unknown> | undefined;
+    const row = this.#s.getGroup.get(fingerprint) as (GroupColumns & { users: string | null }) | undefined;
     if (!row) return undefined;
-    const group = rowToGroup(row);
+    const group = groupOfRow(row, UserCounter.restore(row.users));
     this.#groups.set(fingerprint, group);
     return group;
   }
@@ -590,14 +590,37 @@ export function newGroup(o: Observation): Group {
   };
 }
 
-function rowToGroup(r: Record<string, unknown>): Group {
+/** A groups row's columns, as either database returns them (PostgreSQL's bigints as text). */
+export interface GroupColumns {
+  fingerprint: string;
+  title: string;
+  type: string | null;
+  message: string;
+  component: string | null;
+  category: string | null;
+  severity: string;
+  count: number | string;
+  first_seen: number | string;
+  last_seen: number | string;
+  status: string;
+  status_at: number | string;
+  opened_at: number | string;
+  resolved_in_version: string | null;
+  last_version: string | null;
+  ignore_count: number | string | null;
+  ignore_users: number | null;
+  ignore_until: number | string | null;
+}
+
+/** A group as its row holds it, with the users it counted (every store's; each keeps users its own way). */
+export function groupOfRow(r: GroupColumns, users: UserCounter): Group {
   return {
-    fingerprint: r.fingerprint as string,
-    title: r.title as string,
-    type: (r.type as string | null) ?? undefined,
-    message: r.message as string,
-    component: (r.component as string | null) ?? undefined,
-    category: (r.category as string | null) ?? undefined,
+    fingerprint: r.fingerprint,
+    title: r.title,
+    type: r.type ?? undefined,
+    message: r.message,
+    component: r.component ?? undefined,
+    category: r.category ?? undefined,
     severity: r.severity as Severity,
     count: Number(r.count),
     firstSeen: Number(r.first_seen),
@@ -605,9 +628,9 @@ function rowToGroup(r: Record<string, unknown>): Group {
     status: r.status as GroupStatus,
     statusAt: Number(r.status_at),
     openedAt: Number(r.opened_at),
-    resolvedInVersion: (r.resolved_in_version as string | null) ?? undefined,
-    lastVersion: (r.last_version as string | null) ?? undefined,
-    users: UserCounter.restore(r.users as string | null),
+    resolvedInVersion: r.resolved_in_version ?? undefined,
+    lastVersion: r.last_version ?? undefined,
+    users,
     ignoreUntil: ignoreTargets(r),
     alert: newAlertState(),
   };

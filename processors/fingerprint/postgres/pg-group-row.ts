@@ -4,13 +4,12 @@
  */
 import type { GroupStatus } from '../../../model/groups.ts';
 import type { Severity } from '../../../model/severity.ts';
-import { newAlertState } from '../alert-state.ts';
-import type { IgnoreTargets } from '../group-schema.ts';
-import type { Group } from '../group-store.ts';
+import { ignoreTargets } from '../group-schema.ts';
+import { type Group, type GroupColumns, groupOfRow } from '../group-store.ts';
 import { UserCounter } from '../user-counter.ts';
 
 /** The columns a group's state is read from (pg returns bigint as text, jsonb parsed, bytea as a Buffer). */
-export interface GroupRow {
+export interface GroupRow extends GroupColumns {
   fingerprint: string;
   title: string;
   type: string | null;
@@ -54,40 +53,13 @@ export function usersOf(row: Pick<GroupRow, 'users_exact' | 'users_registers'>):
   return new UserCounter();
 }
 
-function ignoreOf(row: GroupRow): IgnoreTargets | undefined {
-  if (row.status !== 'ignored' || (row.ignore_count == null && row.ignore_users == null && row.ignore_until == null)) return undefined;
-  const t: IgnoreTargets = {};
-  if (row.ignore_count != null) t.count = Number(row.ignore_count);
-  if (row.ignore_users != null) t.users = Number(row.ignore_users);
-  if (row.ignore_until != null) t.time = Number(row.ignore_until);
-  return t;
-}
-
 export function rowToGroup(row: GroupRow, createdHere: boolean): FleetGroup {
-  const g: FleetGroup = {
-    fingerprint: row.fingerprint,
-    title: row.title,
-    type: row.type ?? undefined,
-    message: row.message,
-    component: row.component ?? undefined,
-    category: row.category ?? undefined,
-    severity: row.severity as Severity,
-    count: Number(row.count),
-    firstSeen: Number(row.first_seen),
-    lastSeen: Number(row.last_seen),
-    status: row.status as GroupStatus,
-    statusAt: Number(row.status_at),
-    openedAt: Number(row.opened_at),
-    resolvedInVersion: row.resolved_in_version ?? undefined,
-    lastVersion: row.last_version ?? undefined,
-    users: usersOf(row),
-    ignoreUntil: ignoreOf(row),
-    alert: newAlertState(),
+  return {
+    ...groupOfRow(row, usersOf(row)),
     alertedThreshold: Number(row.alerted_threshold),
     createdHere,
     statusVersion: Number(row.status_version),
   };
-  return g;
 }
 
 /**
@@ -120,5 +92,5 @@ export function refreshStatus(
   g.statusAt = Number(row.status_at);
   g.openedAt = Number(row.opened_at);
   g.resolvedInVersion = row.resolved_in_version ?? undefined;
-  g.ignoreUntil = ignoreOf(row as GroupRow);
+  g.ignoreUntil = ignoreTargets(row);
 }
