@@ -224,10 +224,7 @@ export class GroupStore extends FlushedReads implements GroupReader {
     const escalated = ignoreReached(group, o.time);
     if (escalated) {
       // Off the processing path's waits: the status change goes with the next batch.
-      group.ignoreUntil = undefined;
-      group.status = 'unresolved';
-      group.statusAt = o.time;
-      group.openedAt = o.time;
+      reopenIgnored(group, o.time);
       this.#pendingStatus.push({ fingerprint: group.fingerprint, status: 'unresolved', at: o.time, openedAt: o.time });
     }
     const pending = group.pending as PendingWrites;
@@ -567,6 +564,14 @@ export function ignoreReached(group: Group, time: number): boolean {
     (t.users !== undefined && group.users.count >= t.users) ||
     (t.time !== undefined && time >= t.time)
   );
+}
+
+/** An ignored group whose condition was reached opens again at `time` (every store's; each records the change its way). */
+export function reopenIgnored(group: Group, time: number): void {
+  group.ignoreUntil = undefined;
+  group.status = 'unresolved';
+  group.statusAt = time;
+  group.openedAt = time;
 }
 
 /** A group as its first observation opens it, before that observation is counted (every store's). */

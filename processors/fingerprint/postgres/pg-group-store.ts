@@ -21,7 +21,7 @@ import { SEVERITIES } from '../../../model/severity.ts';
 import type { Counter, Telemetry } from '../../../model/telemetry.ts';
 import { FlushedReads } from '../flushed-reads.ts';
 import { MINUTE, OTHER_TAG, RECENT_EVENTS } from '../group-schema.ts';
-import { countObservation, type Group, ignoreReached, newGroup, type Observation } from '../group-store.ts';
+import { countObservation, type Group, ignoreReached, newGroup, type Observation, reopenIgnored } from '../group-store.ts';
 import type { FleetStore } from '../processor-store.ts';
 import { ReleaseOrder } from '../release-order.ts';
 import { addToRegisters, USER_REGISTERS } from '../user-counter.ts';
@@ -281,10 +281,7 @@ export class PgGroupStore extends FlushedReads implements GroupReader, FleetStor
     this.totalEvents++;
     const escalated = ignoreReached(g, o.time);
     if (escalated) {
-      g.ignoreUntil = undefined;
-      g.status = 'unresolved';
-      g.statusAt = o.time;
-      g.openedAt = o.time;
+      reopenIgnored(g, o.time);
       this.#claimReopen(g, 'ignored', o.time);
     }
     this.#count(g, o, isNew);
