@@ -13,8 +13,9 @@ import type {
   GroupTag,
   TrendPoint,
 } from '../../model/groups.ts';
-import { SEVERITIES, type Severity } from '../../model/severity.ts';
-import { ignoreTargets, MAX_ALERTS, MINUTE, OTHER_TAG } from './group-schema.ts';
+import { SEVERITIES } from '../../model/severity.ts';
+import { MAX_ALERTS, MINUTE, OTHER_TAG } from './group-schema.ts';
+import { groupSummaries, type SummaryColumns, TREND_MINUTES } from './group-summaries.ts';
 import { groupTags, type TagRow } from './tag-rows.ts';
 import { bucketed } from './trend-buckets.ts';
 
@@ -184,55 +185,17 @@ export class GroupQueries {
 
   #summaries(rows: Record<string, unknown>[], now: number): GroupSummary[] {
     if (rows.length === 0) return [];
-    const nowMinute = Math.floor(now / MINUTE);
-    const trends = new Map<string, number[]>();
     const placeholders = rows.map(() => '?').join(',');
-    const minuteRows = this.#db
+    const fps = rows.map((r) => r.fingerprint as string);
+    const minutes = this.#db
       .prepare(`SELECT fingerprint, minute, count FROM minutes WHERE minute > ? AND fingerprint IN (${placeholders})`)
-      .all(nowMinute - 60, ...rows.map((r) => r.fingerprint as string)) as { fingerprint: string; minute: number; count: number }[];
-    for (const m of minuteRows) {
-      let t = trends.get(m.fingerprint);
-      if (!t) trends.set(m.fingerprint, (t = new Array(60).fill(0)));
-      const i = 59 - (nowMinute - m.minute);
-      if (i >= 0 && i < 60) t[i] += m.count;
-    }
-    const services = new Map<string, string>();
-    const serviceRows = this.#db
+      .all(Math.floor(now / MINUTE) - TREND_MINUTES, ...fps) as { fingerprint: string; minute: number; count: number }[];
+    const services = this.#db
       .prepare(
         `SELECT g.fingerprint, t.value FROM tag_counts t JOIN groups g ON g.gid = t.gid WHERE t.key = 'service' AND t.value != ? AND g.fingerprint IN (${placeholders}) ORDER BY t.count`,
       )
-      .all(OTHER_TAG, ...rows.map((r) => r.fingerprint as string)) as { fingerprint: string; value: string }[];
-    for (const s of serviceRows) services.set(s.fingerprint, s.value); // the most frequent last
-    return rows.map((r) => {
-      const summary: GroupSummary = {
-        fingerprint: r.fingerprint as string,
-        title: r.title as string,
-        message: r.message as string,
-        severity: r.severity as Severity,
-        count: Number(r.count),
-        users: Number(r.user_count),
-        first_seen: new Date(Number(r.first_seen)).toISOString(),
-        last_seen: new Date(Number(r.last_seen)).toISOString(),
-        status: r.status as GroupStatus,
-        trend: trends.get(r.fingerprint as string) ?? new Array(60).fill(0),
-      };
-      if (r.type) summary.type = r.type as string;
-      if (r.component) summary.component = r.component as string;
-      if (r.category) summary.category = r.category as string;
-      if (r.status === 'resolved') summary.resolved_at = new Date(Number(r.status_at)).toISOString();
-      const service = services.get(r.fingerprint as string);
-      if (service !== undefined) summary.service = service;
-      if (r.last_version) summary.last_release = r.last_version as string;
-      if (r.range_count !== undefined) summary.range_count = Number(r.range_count);
-      const until = ignoreTargets(r);
-      if (until) {
-        summary.ignored_until = {};
-        if (until.count !== undefined) summary.ignored_until.count = until.count;
-        if (until.users !== undefined) summary.ignored_until.users = until.users;
-        if (until.time !== undefined) summary.ignored_until.time = new Date(until.time).toISOString();
-      }
-      return summary;
-    });
+      .all(OTHER_TAG, ...fps) as { fingerprint: string; value: string }[];
+    return groupSummaries(rows as unknown as SummaryColumns[], { minutes, services }, now);
   }
 
   /** Dashboard metrics over the last `rangeMs`. */

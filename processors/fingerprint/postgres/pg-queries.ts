@@ -19,8 +19,9 @@ import type {
   GroupTagKey,
   TrendPoint,
 } from '../../../model/groups.ts';
-import { SEVERITIES, type Severity } from '../../../model/severity.ts';
+import { SEVERITIES } from '../../../model/severity.ts';
 import { MAX_ALERTS, MINUTE, OTHER_TAG } from '../group-schema.ts';
+import { groupSummaries, TREND_MINUTES } from '../group-summaries.ts';
 import { groupTags } from '../tag-rows.ts';
 import { bucketed } from '../trend-buckets.ts';
 import type { GroupRow } from './pg-group-row.ts';
@@ -180,56 +181,18 @@ export class PgQueries {
 
   async #summaries(rows: (GroupRow & { range_count?: string })[], now: number): Promise<GroupSummary[]> {
     if (rows.length === 0) return [];
-    const nowMinute = Math.floor(now / MINUTE);
-    const trends = new Map<string, number[]>();
     const fps = rows.map((r) => r.fingerprint);
-    const [m, serviceRows] = await Promise.all([
+    const [minutes, services] = await Promise.all([
       this.#pool.query<{ fingerprint: string; minute: string; count: string }>(
         `SELECT fingerprint, minute, count FROM ${SCHEMA}.minutes WHERE minute > $1 AND fingerprint = ANY($2)`,
-        [nowMinute - 60, fps],
+        [Math.floor(now / MINUTE) - TREND_MINUTES, fps],
       ),
       this.#pool.query<{ fingerprint: string; value: string }>(
         `SELECT fingerprint, value FROM ${SCHEMA}.group_tags WHERE key = 'service' AND value <> $1 AND fingerprint = ANY($2) ORDER BY count, value`,
         [OTHER_TAG, fps],
       ),
     ]);
-    const services = new Map<string, string>();
-    for (const x of serviceRows.rows) services.set(x.fingerprint, x.value); // the most frequent last
-    for (const x of m.rows) {
-      let t = trends.get(x.fingerprint);
-      if (!t) trends.set(x.fingerprint, (t = new Array(60).fill(0)));
-      const i = 59 - (nowMinute - Number(x.minute));
-      if (i >= 0 && i < 60) t[i] += Number(x.count);
-    }
-    return rows.map((r) => {
-      const s: GroupSummary = {
-        fingerprint: r.fingerprint,
-        title: r.title,
-        message: r.message,
-        severity: r.severity as Severity,
-        count: Number(r.count),
-        users: Number(r.user_count),
-        first_seen: new Date(Number(r.first_seen)).toISOString(),
-        last_seen: new Date(Number(r.last_seen)).toISOString(),
-        status: r.status as GroupStatus,
-        trend: trends.get(r.fingerprint) ?? new Array(60).fill(0),
-      };
-      if (r.type) s.type = r.type;
-      if (r.component) s.component = r.component;
-      if (r.category) s.category = r.category;
-      if (r.status === 'resolved') s.resolved_at = new Date(Number(r.status_at)).toISOString();
-      const service = services.get(r.fingerprint);
-      if (service !== undefined) s.service = service;
-      if (r.last_version) s.last_release = r.last_version;
-      if (r.range_count !== undefined) s.range_count = Number(r.range_count);
-      if (r.status === 'ignored' && (r.ignore_count != null || r.ignore_users != null || r.ignore_until != null)) {
-        s.ignored_until = {};
-        if (r.ignore_count != null) s.ignored_until.count = Number(r.ignore_count);
-        if (r.ignore_users != null) s.ignored_until.users = Number(r.ignore_users);
-        if (r.ignore_until != null) s.ignored_until.time = new Date(Number(r.ignore_until)).toISOString();
-      }
-      return s;
-    });
+    return groupSummaries(rows, { minutes: minutes.rows, services: services.rows }, now);
   }
 
   async metrics(rangeMs: number, now: number): Promise<DashboardMetrics> {
